@@ -1,0 +1,84 @@
+"""Immutable question objects shared by every layer.
+
+The YAML bank (bundled or guild-owned) is parsed into these; nothing downstream mutates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Track(StrEnum):
+    PHONE_SCREEN = "phone-screen"
+    TECHNICAL = "technical"
+    SYSTEM_DESIGN = "system-design"
+
+
+class Difficulty(StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+    @property
+    def rank(self) -> int:
+        return _DIFFICULTY_RANK[self]
+
+
+_DIFFICULTY_RANK = {Difficulty.EASY: 0, Difficulty.MEDIUM: 1, Difficulty.HARD: 2}
+
+# System-design phases, in interview order (see interview-formats: the phase table).
+PHASE_NAMES: tuple[str, ...] = (
+    "clarify",
+    "metrics",
+    "data-and-features",
+    "model",
+    "serving-and-monitoring",
+    "wrap-up",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RubricPoint:
+    """One thing a strong answer contains.
+
+    Each cue is a term or short phrase; ``|`` separates alternatives ("overfitting|high variance").
+    """
+
+    point: str
+    cues: tuple[str, ...]
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A timed stage of a system-design question."""
+
+    name: str
+    minutes: int
+    prompt: str
+    rubric: tuple[RubricPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    track: Track
+    topic: str
+    difficulty: Difficulty
+    minutes: int
+    prompt: str
+    reference_answer: str
+    rubric: tuple[RubricPoint, ...]
+    tags: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    source: str = "original"
+    # Where the question was read from ("question_bank/technical/probability.yaml:12"); not part
+    # of the YAML format, kept for error messages and moderators.
+    origin: str = field(default="", compare=False)
+
+    @property
+    def is_phased(self) -> bool:
+        return bool(self.phases)
