@@ -1,0 +1,183 @@
+"""The interview session model: plan, item and session states, the scorecard.
+
+Pure data and rules; the interview service persists them and drives the transitions:
+
+    item:    pending -> active -> submitted | skipped | timed_out      (paused <-> active)
+             pending -> not_reached                                    (session ended early)
+    session: active -> finished | abandoned                            (paused <-> active)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.formats import InterviewFormat, Length, scale_phases
+from bot.core.questions import Phase, Question, RubricPoint, Track
+from bot.core.scoring import Score, effective_score, verdict_for, weighted_mean
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+    TIMED_OUT = "timed_out"
+    NOT_REACHED = "not_reached"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_ITEM
+
+
+_FINAL_ITEM = frozenset(
+    {ItemStatus.SUBMITTED, ItemStatus.SKIPPED, ItemStatus.TIMED_OUT, ItemStatus.NOT_REACHED}
+)
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (SessionStatus.ACTIVE, SessionStatus.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    """What one item of a session asks: a question, or one phase of a system-design question."""
+
+    question: Question
+    phase: Phase | None
+    minutes: int
+
+    @property
+    def prompt(self) -> str:
+        return self.phase.prompt if self.phase else self.question.prompt
+
+    @property
+    def rubric(self) -> tuple[RubricPoint, ...]:
+        return self.phase.rubric if self.phase else self.question.rubric
+
+
+def plan_items(questions: list[Question], fmt: InterviewFormat) -> list[PlannedItem]:
+    items: list[PlannedItem] = []
+    for q in questions:
+        if q.phases:
+            total = fmt.minutes if fmt.track is Track.SYSTEM_DESIGN else q.minutes
+            minutes = scale_phases(q.phases, total)
+            items.extend(PlannedItem(q, p, m) for p, m in zip(q.phases, minutes, strict=True))
+        else:
+            items.append(PlannedItem(q, None, q.minutes))
+    return items
+
+
+def phase_for(question: Question, name: str | None) -> Phase | None:
+    if name is None:
+        return None
+    return next((p for p in question.phases if p.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """An item as adapters show it."""
+
+    session_id: int
+    position: int
+    total_items: int
+    question_number: int  # k of n counts questions, not system-design phases
+    question_count: int
+    question: Question
+    phase: Phase | None
+    minutes: int
+    status: ItemStatus
+    asked_at: datetime | None
+    deadline_at: datetime | None
+    remaining_seconds: float | None
+    answer_text: str
+    hints_used: int
+
+    @property
+    def prompt(self) -> str:
+        return self.phase.prompt if self.phase else self.question.prompt
+
+    @property
+    def rubric(self) -> tuple[RubricPoint, ...]:
+        return self.phase.rubric if self.phase else self.question.rubric
+
+    @property
+    def title(self) -> str:
+        if self.phase is None:
+            return f"Question {self.question_number} of {self.question_count}"
+        index = self.question.phases.index(self.phase) + 1
+        return f"Phase {index} of {len(self.question.phases)}: {self.phase.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    id: int
+    user_id: int
+    platform: str
+    track: Track
+    length: Length
+    status: SessionStatus
+    started_at: datetime
+    ended_at: datetime | None
+    guild_id: int | None
+    channel_id: int | None
+    current: ItemView | None
+    total_items: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardItem:
+    position: int
+    question: Question
+    phase: Phase | None
+    minutes: int
+    status: ItemStatus
+    answer_text: str
+    hints_used: int
+    auto_score: int | None
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    self_score: int | None
+    peer_score: int | None
+
+    @property
+    def score(self) -> int | None:
+        return effective_score(self.auto_score, self.self_score, self.peer_score)
+
+    @property
+    def label(self) -> str:
+        return f"{self.question.id} / {self.phase.name}" if self.phase else self.question.id
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    session_id: int
+    track: Track
+    length: Length
+    status: SessionStatus
+    ended_early: bool
+    items: tuple[ScorecardItem, ...]
+
+    @property
+    def scored_items(self) -> tuple[ScorecardItem, ...]:
+        return tuple(i for i in self.items if i.status is not ItemStatus.NOT_REACHED)
+
+    @property
+    def mean(self) -> float | None:
+        """Weighted by minutes: a 10-minute phase counts more than a 2-minute intro."""
+        return weighted_mean(
+            (float(i.score), float(i.minutes)) for i in self.scored_items if i.score is not None
+        )
+
+    @property
+    def verdict(self) -> Score | None:
+        return verdict_for(self.mean)

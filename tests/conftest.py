@@ -1,0 +1,41 @@
+"""Shared fixtures: a migrated database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.clock import FakeClock
+from bot.storage.database import Database
+from bot.storage.models import Base
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _backends() -> list[object]:
+    params: list[object] = ["sqlite"]
+    params.append(
+        pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"))
+    )
+    return params
+
+
+@pytest.fixture(params=_backends())
+async def db(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Database]:
+    """An empty database with the current schema, on each available backend."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3")  # type: ignore[str-bytes-safe]
+    else:
+        database = Database(POSTGRES_URL)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.run_sync(Base.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
