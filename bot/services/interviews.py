@@ -145,6 +145,10 @@ class InterviewService:
         deadlines.subscribe(self._on_deadline)
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def bank(self) -> QuestionSourceWithLookup:
         return self._bank
 

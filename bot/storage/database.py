@@ -25,9 +25,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            database = self.url.database or ""
-            if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            ensure_sqlite_dir(url)
             # SQLite allows one writer at a time. A single pooled connection queues writers in
             # asyncio (cheap) instead of letting them spin on the file lock (busy_timeout).
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
@@ -71,9 +69,17 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+def ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def upgrade_sync(url: str, revision: str = "head") -> None:
     from alembic import command
 
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 

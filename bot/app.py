@@ -1,0 +1,75 @@
+"""Build the application's resources once, in ``main()``, and close them in reverse order.
+
+Both front ends (terminal practice and the Discord bot) use this, so they run the same engine
+on the same database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
+from bot.core.clock import Clock, SystemClock
+from bot.services.deadlines import DeadlineDispatcher
+from bot.services.interviews import InterviewService
+from bot.storage.database import Database
+
+
+class BankInvalid(Exception):
+    """The configured bank has problems; the message lists them (file:line:column)."""
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    bank: QuestionBank
+    clock: Clock
+    deadlines: DeadlineDispatcher
+    interviews: InterviewService
+
+
+def load_question_bank(settings: Settings) -> QuestionBank:
+    path = settings.bank_path or bundled_bank_path()
+    result = load_bank([path])
+    if not result.ok:
+        shown = "\n".join(str(p) for p in result.problems[:20])
+        more = len(result.problems) - 20
+        raise BankInvalid(
+            f"the question bank at {path} has {len(result.problems)} problem(s):\n{shown}"
+            + (f"\n... and {more} more (run: python -m bot bank validate {path})" if more > 0 else "")
+        )
+    return QuestionBank(result.questions)
+
+
+@asynccontextmanager
+async def open_app(
+    settings: Settings,
+    *,
+    scope: str,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    migrate: bool = True,
+    start_deadlines: bool = True,
+) -> AsyncIterator[App]:
+    """Migrate the database, load the bank and start the deadline dispatcher for ``scope``."""
+    bank = load_question_bank(settings)
+    db = Database(settings.database_url)
+    try:
+        if migrate:
+            await db.migrate()
+        clock = clock or SystemClock()
+        deadlines = DeadlineDispatcher(db, clock, scope)
+        interviews = InterviewService(db, bank, clock, deadlines, rng=rng)
+        if start_deadlines:  # else the caller subscribes first, then starts them
+            await deadlines.start()
+        try:
+            yield App(settings, db, bank, clock, deadlines, interviews)
+        finally:
+            await deadlines.stop()
+    finally:
+        await db.dispose()

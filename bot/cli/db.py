@@ -1,0 +1,45 @@
+"""Placeholder for `python -m bot db` until the real command lands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.config import Settings
+from bot.storage.database import alembic_config, downgrade_sync, upgrade_sync
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("db", help="database migrations (applied automatically at start)")
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="migrate the database to the newest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=_upgrade)
+    down = actions.add_parser("downgrade", help="migrate the database back to REVISION")
+    down.add_argument("revision")
+    down.set_defaults(func=_downgrade)
+    cur = actions.add_parser("current", help="print the database's schema revision")
+    cur.set_defaults(func=_current)
+
+
+def _url() -> str:
+    return Settings.from_env().database_url
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    upgrade_sync(_url(), args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    downgrade_sync(_url(), args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    command.current(alembic_config(_url()))
+    return 0
