@@ -64,12 +64,23 @@ def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
-def normalise_words(text: str) -> list[str]:
-    """Lower-case, fold British spellings, split on anything but letters/digits, stem."""
+def _words(text: str) -> list[str]:
+    """Lower-case, fold British spellings, split on anything but letters and digits."""
     text = text.lower()
     for pattern, repl in _BRITISH:
         text = pattern.sub(repl, text)
-    return [_stem(w) for w in _WORD.findall(text)]
+    return _WORD.findall(text)
+
+
+def normalise_words(text: str) -> list[str]:
+    return [_stem(w) for w in _words(text)]
+
+
+def _grams(words: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple("".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        for n in range(1, MAX_CUE_WORDS + 1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,32 +88,32 @@ class AnswerIndex:
     """Every 1..MAX_CUE_WORDS word window of an answer, joined without spaces.
 
     Joining without spaces makes "over-fitting", "over fitting" and "overfitting" the same key.
+    Exact lookups use stemmed words (inflections); fuzzy lookups use the words as written,
+    because a typo can change what the stemmer does ("precison" vs "precision").
     """
 
-    grams: frozenset[str]
-    grams_by_len: tuple[tuple[str, ...], ...]
+    stemmed: frozenset[str]
+    raw_by_len: tuple[tuple[str, ...], ...]
 
     @classmethod
     def build(cls, text: str) -> AnswerIndex:
-        words = normalise_words(text)
-        by_len: list[tuple[str, ...]] = []
-        for n in range(1, MAX_CUE_WORDS + 1):
-            by_len.append(tuple("".join(words[i : i + n]) for i in range(len(words) - n + 1)))
-        return cls(frozenset(g for grams in by_len for g in grams), tuple(by_len))
+        words = _words(text)
+        stemmed = _grams([_stem(w) for w in words])
+        return cls(frozenset(g for grams in stemmed for g in grams), _grams(words))
 
     def contains(self, phrase: str) -> bool:
-        words = normalise_words(phrase)
+        words = _words(phrase)
         if not words:
             return False
-        key = "".join(words)
-        if key in self.grams:
+        if "".join(_stem(w) for w in words) in self.stemmed:
             return True
+        key = "".join(words)
         if len(key) < FUZZY_MIN_CHARS:
             return False  # short terms (auc, knn, l2) must match exactly
         # The hyphenated or split form may span one word more or fewer than the cue.
         n = len(words)
         for size in {max(1, n - 1), n, min(MAX_CUE_WORDS, n + 1)}:
-            candidates = self.grams_by_len[size - 1]
+            candidates = self.raw_by_len[size - 1]
             if candidates and process.extractOne(
                 key, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
             ):

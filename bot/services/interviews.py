@@ -300,13 +300,7 @@ class InterviewService:
             if not SessionStatus(row.status).is_open:
                 return self._scorecard(row)
             now = self._clock.now()
-            cancelled = []
-            for answer in row.answers:
-                if answer.status in (ItemStatus.ACTIVE, ItemStatus.PAUSED):
-                    self._score(answer, ItemStatus.SUBMITTED, now)
-                    cancelled += self._keys(row.id, answer.position)
-                elif answer.status == ItemStatus.PENDING:
-                    answer.status = ItemStatus.NOT_REACHED.value
+            cancelled = self._close_open_items(row, now)
             row.ended_early = True
             self._close(row, SessionStatus.FINISHED, now)
             await self._deadlines.cancel_in(s, cancelled)
@@ -321,13 +315,7 @@ class InterviewService:
             if not SessionStatus(row.status).is_open:
                 return
             now = self._clock.now()
-            cancelled = []
-            for answer in row.answers:
-                if answer.status in (ItemStatus.ACTIVE, ItemStatus.PAUSED):
-                    self._score(answer, ItemStatus.SUBMITTED, now)
-                    cancelled += self._keys(row.id, answer.position)
-                elif answer.status == ItemStatus.PENDING:
-                    answer.status = ItemStatus.NOT_REACHED.value
+            cancelled = self._close_open_items(row, now)
             self._close(row, SessionStatus.ABANDONED, now)
             await self._deadlines.cancel_in(s, cancelled)
         self._deadlines.committed({}, cancelled)
@@ -484,6 +472,20 @@ class InterviewService:
         answer.coverage = coverage
         answer.covered_points = list(covered)
         answer.missed_points = list(missed)
+
+    def _close_open_items(self, row: InterviewSession, now: datetime) -> list[DeadlineKey]:
+        """Ending early: score what was written; an untouched current item counts as not reached."""
+        cancelled: list[DeadlineKey] = []
+        for answer in row.answers:
+            if answer.status in (ItemStatus.ACTIVE, ItemStatus.PAUSED):
+                cancelled += self._keys(row.id, answer.position)
+                if answer.parts:
+                    self._score(answer, ItemStatus.SUBMITTED, now)
+                else:
+                    answer.status = ItemStatus.NOT_REACHED.value
+            elif answer.status == ItemStatus.PENDING:
+                answer.status = ItemStatus.NOT_REACHED.value
+        return cancelled
 
     def _close(self, row: InterviewSession, status: SessionStatus, now: datetime) -> None:
         row.status = status.value

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.core.questions import RubricPoint
+from bot.core.scoring import (
+    AnswerIndex,
+    Score,
+    cue_matches,
+    effective_score,
+    hint_cap,
+    score_answer,
+    score_for_coverage,
+    verdict_for,
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["The model is overfitting.", "it overfits", "classic over-fitting", "over fitting again",
+     "OVERFITTED", "overfitt ing"[:7] + "ting here", "It overfitted badly"],
+)
+def test_inflections_and_hyphenation_match(answer: str) -> None:
+    assert cue_matches(AnswerIndex.build(answer), "overfitting")
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [
+        ("we use regularisation", "regularization"),
+        ("k fold cross validation", "cross-validation|k-fold"),
+        ("precison matters", "precision"),  # a typo in a long word
+        ("the learning-rate schedule", "learning rate"),
+    ],
+)
+def test_spelling_variants_match(answer: str, cue: str) -> None:
+    assert cue_matches(AnswerIndex.build(answer), cue)
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [
+        ("we report the roc curve", "auc"),  # short terms need an exact match
+        ("underfitting everywhere", "overfitting"),
+        ("", "bias"),
+    ],
+)
+def test_non_matches(answer: str, cue: str) -> None:
+    assert not cue_matches(AnswerIndex.build(answer), cue)
+
+
+RUBRIC = (
+    RubricPoint("Diagnoses overfitting", ("overfitting|high variance", "gap"), weight=2),
+    RubricPoint("Uses cross-validation", ("cross-validation|k-fold",)),
+    RubricPoint("Regularises", ("early stopping", "max depth", "learning rate", "subsample")),
+)
+
+
+def test_point_needs_half_its_cues_rounded_up() -> None:
+    result = score_answer("overfitting; early stopping and max depth", RUBRIC)
+    covered = {p.point: p.covered for p in result.points}
+    # 1 of 2 cues covers the first point; 2 of 4 the third.
+    assert covered == {"Diagnoses overfitting": True, "Uses cross-validation": False, "Regularises": True}
+    assert result.coverage == pytest.approx(3 / 4)
+    assert result.score is Score.STRONG_HIRE
+    assert result.missed == ("Uses cross-validation",)
+
+
+def test_weights_drive_coverage() -> None:
+    result = score_answer("use k-fold", RUBRIC)
+    assert result.coverage == pytest.approx(1 / 4)
+    assert result.score is Score.NO_HIRE
+
+
+def test_empty_answer_is_strong_no_hire() -> None:
+    assert score_answer("   ", RUBRIC).score is Score.STRONG_NO_HIRE
+
+
+def test_scoring_is_deterministic() -> None:
+    text = "overfitting with a big gap; k-fold; early stopping"
+    assert score_answer(text, RUBRIC) == score_answer(text, RUBRIC)
+
+
+@pytest.mark.parametrize(
+    ("coverage", "score"),
+    [(1.0, 4), (0.75, 4), (0.74, 3), (0.5, 3), (0.49, 2), (0.25, 2), (0.24, 1), (0.0, 1)],
+)
+def test_coverage_thresholds(coverage: float, score: int) -> None:
+    assert score_for_coverage(coverage) == score
+
+
+def test_hints_cap_the_score() -> None:
+    assert [hint_cap(n) for n in range(5)] == [4, 3, 2, 1, 1]
+    full = "overfitting gap k-fold early stopping max depth"
+    assert score_answer(full, RUBRIC, hints_used=1).score == 3
+    assert score_answer(full, RUBRIC, hints_used=1).raw_score == 4
+
+
+def test_human_scores_take_precedence() -> None:
+    assert effective_score(4, None, None) == 4
+    assert effective_score(4, 2, None) == 2
+    assert effective_score(4, 2, 3) == 3
+    assert effective_score(None, None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("mean", "verdict"),
+    [(4.0, Score.STRONG_HIRE), (3.4, Score.STRONG_HIRE), (3.39, Score.HIRE), (2.8, Score.HIRE),
+     (2.79, Score.NO_HIRE), (2.2, Score.NO_HIRE), (2.19, Score.STRONG_NO_HIRE), (None, None)],
+)
+def test_verdict_thresholds(mean: float | None, verdict: Score | None) -> None:
+    assert verdict_for(mean) == verdict
