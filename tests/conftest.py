@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Shared fixtures: an empty database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 def _backends() -> list[object]:
     params: list[object] = ["sqlite"]
     params.append(
-        pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"))
+        pytest.param(
+            "postgres",
+            marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"),
+        )
     )
     return params
 

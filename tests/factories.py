@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 from bot.core.questions import PHASE_NAMES, Difficulty, Phase, Question, RubricPoint, Track
 
@@ -36,13 +37,23 @@ def question(
         )
         minutes = 45
     return Question(
-        id=qid, track=track, topic=topic, difficulty=difficulty, minutes=minutes,
-        prompt=f"Prompt of {qid}", reference_answer=f"Reference for {qid}",
-        rubric=rubric_points, hints=hints, follow_ups=("Why?",), phases=phases,
+        id=qid,
+        track=track,
+        topic=topic,
+        difficulty=difficulty,
+        minutes=minutes,
+        prompt=f"Prompt of {qid}",
+        reference_answer=f"Reference for {qid}",
+        rubric=rubric_points,
+        hints=hints,
+        follow_ups=("Why?",),
+        phases=phases,
     )
 
 
-def technical_set(per_level: int = 4, topics: Sequence[str] = ("bias-variance", "probability")) -> list[Question]:
+def technical_set(
+    per_level: int = 4, topics: Sequence[str] = ("bias-variance", "probability")
+) -> list[Question]:
     qs = []
     for level in Difficulty:
         for i in range(per_level):
@@ -65,10 +76,11 @@ class ListBank:
         track: Track,
         topics: Collection[str] | None = None,
         difficulties: Collection[Difficulty] | None = None,
-        exclude_ids: Collection[str] = frozenset(),
+        exclude_ids: AbstractSet[str] = frozenset(),
     ) -> tuple[Question, ...]:
         return tuple(
-            q for q in self._questions.values()
+            q
+            for q in self._questions.values()
             if q.track is track
             and (not topics or q.topic in topics)
             and (not difficulties or q.difficulty in difficulties)

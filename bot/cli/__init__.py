@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m bot",
-        description="Mock interviews for ML-engineer candidates: Discord bot and terminal practice.",
+        description="Mock interviews for ML-engineer candidates: Discord bot and terminal.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _COMMAND_MODULES:

@@ -36,12 +36,16 @@ async def _history(args: argparse.Namespace, settings: Settings) -> int:
         if not sessions:
             print("No sessions yet. Start one with: python -m bot practice")
             return 0
-        print(f"{'id':>4}  {'started':16}  {'track':13}  {'length':8}  {'status':9}  {'items':>5}  "
-              f"{'mean':>4}  verdict")
+        print(
+            f"{'id':>4}  {'started':16}  {'track':13}  {'length':8}  {'status':9}  {'items':>5}  "
+            f"{'mean':>4}  verdict"
+        )
         for s in sessions:
             mean = f"{s.mean_score:.2f}" if s.mean_score is not None else "-"
-            print(f"{s.id:>4}  {s.started_at.astimezone():%Y-%m-%d %H:%M}  {s.track.value:13}  "
-                  f"{s.length.value:8}  {s.status.value:9}  {s.items:>5}  {mean:>4}  "
-                  f"{s.verdict.label if s.verdict else '-'}")
+            print(
+                f"{s.id:>4}  {s.started_at.astimezone():%Y-%m-%d %H:%M}  {s.track.value:13}  "
+                f"{s.length.value:8}  {s.status.value:9}  {s.items:>5}  {mean:>4}  "
+                f"{s.verdict.label if s.verdict else '-'}"
+            )
         print("\nShow one scorecard with: python -m bot history --show ID")
         return 0

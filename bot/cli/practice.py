@@ -30,12 +30,18 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--track", choices=[t.value for t in Track], default=Track.TECHNICAL.value)
     parser.add_argument("--length", choices=[x.value for x in Length], default=Length.SHORT.value)
-    parser.add_argument("--topic", help="only questions of this topic (see: python -m bot bank stats)")
+    parser.add_argument(
+        "--topic", help="only questions of this topic (see: python -m bot bank stats)"
+    )
     parser.add_argument("--difficulty", choices=[d.value for d in Difficulty])
-    parser.add_argument("--questions", type=int, metavar="N", help="number of questions (not for system-design)")
+    parser.add_argument(
+        "--questions", type=int, metavar="N", help="number of questions (not for system-design)"
+    )
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--resume", action="store_true", help="continue the unfinished interview")
-    choice.add_argument("--new", action="store_true", help="abandon the unfinished interview and start a new one")
+    choice.add_argument(
+        "--new", action="store_true", help="abandon the unfinished interview and start a new one"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -54,7 +60,9 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
         track = Track(args.track)
         if args.topic and args.topic not in app.bank.topics(track):
             allowed = ", ".join(app.bank.topics(track))
-            raise UsageError(f"unknown topic {args.topic!r} for {track.value}; choose from: {allowed}")
+            raise UsageError(
+                f"unknown topic {args.topic!r} for {track.value}; choose from: {allowed}"
+            )
         queue: Queue = asyncio.Queue()
         user = await app.interviews.ensure_user(LOCAL_PLATFORM, LOCAL_USER, "you")
         session = await _open_or_start(app, args, user, track)
@@ -68,25 +76,31 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
-async def _open_or_start(app: App, args: argparse.Namespace, user: int, track: Track) -> SessionView | None:
+async def _open_or_start(
+    app: App, args: argparse.Namespace, user: int, track: Track
+) -> SessionView | None:
     svc = app.interviews
     existing = await svc.open_session(user)
     if existing is not None:
-        done = sum(1 for _ in range((existing.current.position if existing.current else 0)))
-        summary = (f"You have an unfinished {existing.track.value} interview started "
-                   f"{existing.started_at.astimezone():%Y-%m-%d %H:%M} "
-                   f"(item {done + 1} of {existing.total_items}).")
+        done = sum(1 for _ in range(existing.current.position if existing.current else 0))
+        summary = (
+            f"You have an unfinished {existing.track.value} interview started "
+            f"{existing.started_at.astimezone():%Y-%m-%d %H:%M} "
+            f"(item {done + 1} of {existing.total_items})."
+        )
         if args.resume:
             resume = True
         elif args.new:
             resume = False
         elif sys.stdin.isatty():
             print(summary)
-            answer = input("Continue it? [Y/n] ").strip().lower()
+            answer = (await asyncio.to_thread(input, "Continue it? [Y/n] ")).strip().lower()
             resume = answer in ("", "y", "yes")
         else:
-            print(f"error: {summary} Pass --resume to continue it or --new to start afresh.",
-                  file=sys.stderr)
+            print(
+                f"error: {summary} Pass --resume to continue it or --new to start afresh.",
+                file=sys.stderr,
+            )
             return None
         if resume:
             print("Continuing where you left off.")
@@ -94,7 +108,11 @@ async def _open_or_start(app: App, args: argparse.Namespace, user: int, track: T
         await svc.abandon(existing.id)
     try:
         return await svc.start(
-            user, track, Length(args.length), platform=LOCAL_PLATFORM, topic=args.topic,
+            user,
+            track,
+            Length(args.length),
+            platform=LOCAL_PLATFORM,
+            topic=args.topic,
             difficulty=Difficulty(args.difficulty) if args.difficulty else None,
             questions=args.questions,
         )

@@ -49,7 +49,10 @@ E, M, H = Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD
 DEFAULT_FORMATS: dict[tuple[Track, Length], InterviewFormat] = {
     # 30 min: intro (~2), two behavioural (~3-4 each), four light concepts (~3 each), slack.
     (Track.PHONE_SCREEN, Length.STANDARD): InterviewFormat(
-        Track.PHONE_SCREEN, Length.STANDARD, 30, (_INTRO, _BEHAVIOURAL, _BEHAVIOURAL) + (_CONCEPT,) * 4
+        Track.PHONE_SCREEN,
+        Length.STANDARD,
+        30,
+        (_INTRO, _BEHAVIOURAL, _BEHAVIOURAL) + (_CONCEPT,) * 4,
     ),
     (Track.PHONE_SCREEN, Length.SHORT): InterviewFormat(
         Track.PHONE_SCREEN, Length.SHORT, 15, (_INTRO, _BEHAVIOURAL, _CONCEPT, _CONCEPT)

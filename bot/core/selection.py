@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from bot.core.formats import InterviewFormat, Slot
@@ -23,7 +24,7 @@ class QuestionSource(Protocol):
         track: Track,
         topics: Collection[str] | None = None,
         difficulties: Collection[Difficulty] | None = None,
-        exclude_ids: Collection[str] = frozenset(),
+        exclude_ids: AbstractSet[str] = frozenset(),
     ) -> Sequence[Question]: ...
 
 
@@ -41,8 +42,9 @@ def choose_questions(
     used_ids: set[str] = set()
     used_topics: set[str] = set()
     for slot in fmt.slots:
-        question = _pick(bank, fmt.track, slot, topic, difficulty, recent_ids, used_ids,
-                         used_topics, rng)
+        question = _pick(
+            bank, fmt.track, slot, topic, difficulty, recent_ids, used_ids, used_topics, rng
+        )
         if question is None:
             continue
         chosen.append(question)

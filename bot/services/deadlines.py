@@ -103,8 +103,15 @@ class DeadlineDispatcher:
             )
         )
         if existing is None:
-            s.add(Deadline(scope=self._scope, kind=key.kind, session_id=key.session_id,
-                           position=key.position, due_at=due_at))
+            s.add(
+                Deadline(
+                    scope=self._scope,
+                    kind=key.kind,
+                    session_id=key.session_id,
+                    position=key.position,
+                    due_at=due_at,
+                )
+            )
         else:
             existing.due_at = due_at
 
@@ -119,7 +126,9 @@ class DeadlineDispatcher:
                 )
             )
 
-    def committed(self, scheduled: dict[DeadlineKey, datetime], cancelled: Iterable[DeadlineKey]) -> None:
+    def committed(
+        self, scheduled: dict[DeadlineKey, datetime], cancelled: Iterable[DeadlineKey]
+    ) -> None:
         """Mirror a committed transaction in memory; wakes the loop if something is earlier."""
         for key in cancelled:
             self._live.pop(key, None)
@@ -194,8 +203,14 @@ class DeadlineDispatcher:
             for chunk in _chunks(entries, 200):
                 await s.execute(
                     delete(Deadline).where(
-                        tuple_(Deadline.kind, Deadline.session_id, Deadline.position, Deadline.due_at)
-                        .in_([(e.key.kind, e.key.session_id, e.key.position, e.due_at) for e in chunk])
+                        tuple_(
+                            Deadline.kind, Deadline.session_id, Deadline.position, Deadline.due_at
+                        ).in_(
+                            [
+                                (e.key.kind, e.key.session_id, e.key.position, e.due_at)
+                                for e in chunk
+                            ]
+                        )
                     )
                 )
 

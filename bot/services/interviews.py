@@ -13,8 +13,8 @@ import random
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -166,8 +166,12 @@ class InterviewService:
                 select(User).where(User.platform == platform, User.external_id == external_id)
             )
             if user is None:
-                user = User(platform=platform, external_id=external_id,
-                            display_name=display_name[:100], created_at=self._clock.now())
+                user = User(
+                    platform=platform,
+                    external_id=external_id,
+                    display_name=display_name[:100],
+                    created_at=self._clock.now(),
+                )
                 s.add(user)
                 await s.flush()
             elif display_name and user.display_name != display_name[:100]:
@@ -202,22 +206,36 @@ class InterviewService:
             if existing is not None:
                 raise ActiveInterviewExists(self._view(existing))
             recent = await self._recent_question_ids(s, user_id, track)
-            chosen = choose_questions(source, fmt, topic=topic, difficulty=difficulty,
-                                      recent_ids=recent, rng=self._rng)
+            chosen = choose_questions(
+                source, fmt, topic=topic, difficulty=difficulty, recent_ids=recent, rng=self._rng
+            )
             if not chosen:
                 raise NoQuestionsAvailable(_no_questions_message(track, topic, difficulty))
             now = self._clock.now()
             row = InterviewSession(
-                user_id=user_id, platform=platform, guild_id=guild_id, channel_id=channel_id,
-                track=track.value, length=length.value, topic_filter=topic,
+                user_id=user_id,
+                platform=platform,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                track=track.value,
+                length=length.value,
+                topic_filter=topic,
                 difficulty_filter=difficulty.value if difficulty else None,
-                status=SessionStatus.ACTIVE.value, current_position=0, started_at=now,
+                status=SessionStatus.ACTIVE.value,
+                current_position=0,
+                started_at=now,
             )
             row.answers = [
-                Answer(position=i, question_id=item.question.id,
-                       phase=item.phase.name if item.phase else None, minutes=item.minutes,
-                       status=ItemStatus.PENDING.value, hints_used=0,
-                       covered_points=[], missed_points=[])
+                Answer(
+                    position=i,
+                    question_id=item.question.id,
+                    phase=item.phase.name if item.phase else None,
+                    minutes=item.minutes,
+                    status=ItemStatus.PENDING.value,
+                    hints_used=0,
+                    covered_points=[],
+                    missed_points=[],
+                )
                 for i, item in enumerate(plan_items(chosen, fmt))
             ]
             s.add(row)
@@ -226,7 +244,9 @@ class InterviewService:
         self._deadlines.committed(scheduled, ())
         return await self.view(row.id)
 
-    async def set_channel(self, session_id: int, guild_id: int | None, channel_id: int | None) -> None:
+    async def set_channel(
+        self, session_id: int, guild_id: int | None, channel_id: int | None
+    ) -> None:
         async with self._db.transaction() as s:
             row = await self._row(s, session_id)
             row.guild_id, row.channel_id = guild_id, channel_id
@@ -243,17 +263,25 @@ class InterviewService:
 
     async def history(self, user_id: int, limit: int = 20) -> list[SessionSummary]:
         async with self._db.transaction() as s:
-            rows = (await s.scalars(
-                select(InterviewSession)
-                .where(InterviewSession.user_id == user_id)
-                .order_by(InterviewSession.started_at.desc(), InterviewSession.id.desc())
-                .limit(limit)
-                .options(selectinload(InterviewSession.answers))
-            )).all()
+            rows = (
+                await s.scalars(
+                    select(InterviewSession)
+                    .where(InterviewSession.user_id == user_id)
+                    .order_by(InterviewSession.started_at.desc(), InterviewSession.id.desc())
+                    .limit(limit)
+                    .options(selectinload(InterviewSession.answers))
+                )
+            ).all()
             return [
                 SessionSummary(
-                    r.id, Track(r.track), Length(r.length), SessionStatus(r.status), r.started_at,
-                    r.ended_at, len(r.answers), r.mean_score,
+                    r.id,
+                    Track(r.track),
+                    Length(r.length),
+                    SessionStatus(r.status),
+                    r.started_at,
+                    r.ended_at,
+                    len(r.answers),
+                    r.mean_score,
                     Score(r.verdict) if r.verdict else None,
                 )
                 for r in rows
@@ -261,7 +289,9 @@ class InterviewService:
 
     # -- answering --------------------------------------------------------------------------
 
-    async def add_answer(self, session_id: int, text: str, *, position: int | None = None) -> ItemView:
+    async def add_answer(
+        self, session_id: int, text: str, *, position: int | None = None
+    ) -> ItemView:
         text = text.strip("\n")
         if not text.strip():
             raise InterviewError("That answer was empty: nothing was added.")
@@ -270,8 +300,9 @@ class InterviewService:
         async with self._lock(session_id), self._db.transaction() as s:
             row = await self._row(s, session_id)
             answer = self._current_answer(row, position)
-            answer.parts.append(AnswerPart(position=len(answer.parts), text=text,
-                                           created_at=self._clock.now()))
+            answer.parts.append(
+                AnswerPart(position=len(answer.parts), text=text, created_at=self._clock.now())
+            )
             await s.flush()
             return self._item_view(row, answer)
 
@@ -378,15 +409,22 @@ class InterviewService:
             )
         except (StaleAction, SessionNotFound):
             return  # already answered, skipped or ended: nothing to do (idempotent)
-        await self._emit(TimedOut(key.session_id, advance.finished_item, advance.next_item,
-                                  advance.scorecard))
+        await self._emit(
+            TimedOut(key.session_id, advance.finished_item, advance.next_item, advance.scorecard)
+        )
 
     async def _reminder_view(self, session_id: int, position: int) -> ItemView | None:
         async with self._db.transaction() as s:
-            row = await s.get(InterviewSession, session_id,
-                              options=[selectinload(InterviewSession.answers)
-                                       .selectinload(Answer.parts)])
-            if row is None or row.status != SessionStatus.ACTIVE or row.current_position != position:
+            row = await s.get(
+                InterviewSession,
+                session_id,
+                options=[selectinload(InterviewSession.answers).selectinload(Answer.parts)],
+            )
+            if (
+                row is None
+                or row.status != SessionStatus.ACTIVE
+                or row.current_position != position
+            ):
                 return None
             answer = row.answers[position]
             if answer.status != ItemStatus.ACTIVE:
@@ -407,7 +445,12 @@ class InterviewService:
         return lock
 
     async def _finish_current(
-        self, session_id: int, status: ItemStatus, position: int | None, *, only_if_due: bool = False
+        self,
+        session_id: int,
+        status: ItemStatus,
+        position: int | None,
+        *,
+        only_if_due: bool = False,
     ) -> Advance:
         async with self._lock(session_id), self._db.transaction() as s:
             row = await self._row(s, session_id)
@@ -453,19 +496,22 @@ class InterviewService:
 
     @staticmethod
     def _keys(session_id: int, position: int) -> list[DeadlineKey]:
-        return [DeadlineKey(ANSWER_DEADLINE, session_id, position),
-                DeadlineKey(REMINDER, session_id, position)]
+        return [
+            DeadlineKey(ANSWER_DEADLINE, session_id, position),
+            DeadlineKey(REMINDER, session_id, position),
+        ]
 
     def _score(self, answer: Answer, status: ItemStatus, now: datetime) -> None:
         text = _answer_text(answer)
         rubric = self._rubric(answer)
-        if status is ItemStatus.SKIPPED and not text.strip():
-            result_score, covered, missed, coverage = Score.STRONG_NO_HIRE, (), tuple(
-                p.point for p in rubric), 0.0
-        else:
+        result_score = Score.STRONG_NO_HIRE
+        covered: tuple[str, ...] = ()
+        missed: tuple[str, ...] = tuple(p.point for p in rubric)
+        coverage = 0.0
+        if text.strip():
             result = score_answer(text, rubric, answer.hints_used)
-            result_score, covered, missed, coverage = (result.score, result.covered,
-                                                       result.missed, result.coverage)
+            result_score, coverage = result.score, result.coverage
+            covered, missed = result.covered, result.missed
         answer.status = status.value
         answer.answered_at = now
         answer.auto_score = int(result_score)
@@ -494,7 +540,9 @@ class InterviewService:
         row.mean_score = card.mean
         row.verdict = int(card.verdict) if card.verdict else None
 
-    async def _set_human_score(self, session_id: int, position: int, score: int, *, peer: bool) -> Scorecard:
+    async def _set_human_score(
+        self, session_id: int, position: int, score: int, *, peer: bool
+    ) -> Scorecard:
         if score not in (1, 2, 3, 4):
             raise InterviewError("A score is 1 (Strong No Hire) to 4 (Strong Hire).")
         async with self._lock(session_id), self._db.transaction() as s:
@@ -516,7 +564,8 @@ class InterviewService:
 
     async def _row(self, s: AsyncSession, session_id: int) -> InterviewSession:
         row = await s.get(
-            InterviewSession, session_id,
+            InterviewSession,
+            session_id,
             options=[selectinload(InterviewSession.answers).selectinload(Answer.parts)],
             populate_existing=True,
         )
@@ -527,9 +576,12 @@ class InterviewService:
     async def _open_row(self, s: AsyncSession, user_id: int) -> InterviewSession | None:
         session_id = await s.scalar(
             select(InterviewSession.id)
-            .where(InterviewSession.user_id == user_id,
-                   InterviewSession.status.in_([SessionStatus.ACTIVE.value,
-                                                SessionStatus.PAUSED.value]))
+            .where(
+                InterviewSession.user_id == user_id,
+                InterviewSession.status.in_(
+                    [SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value]
+                ),
+            )
             .order_by(InterviewSession.id.desc())
             .limit(1)
         )
@@ -546,8 +598,14 @@ class InterviewService:
         ids = await s.scalars(
             select(func.distinct(Answer.question_id)).where(
                 Answer.session_id.in_(recent_sessions),
-                Answer.status.in_([ItemStatus.SUBMITTED.value, ItemStatus.TIMED_OUT.value,
-                                   ItemStatus.SKIPPED.value, ItemStatus.ACTIVE.value]),
+                Answer.status.in_(
+                    [
+                        ItemStatus.SUBMITTED.value,
+                        ItemStatus.TIMED_OUT.value,
+                        ItemStatus.SKIPPED.value,
+                        ItemStatus.ACTIVE.value,
+                    ]
+                ),
             )
         )
         return set(ids)
@@ -579,41 +637,68 @@ class InterviewService:
         question = self._question(answer.question_id)
         question_ids = list(dict.fromkeys(a.question_id for a in row.answers))
         return ItemView(
-            session_id=row.id, position=answer.position, total_items=len(row.answers),
+            session_id=row.id,
+            position=answer.position,
+            total_items=len(row.answers),
             question_number=question_ids.index(answer.question_id) + 1,
-            question_count=len(question_ids), question=question,
-            phase=phase_for(question, answer.phase), minutes=answer.minutes,
-            status=ItemStatus(answer.status), asked_at=answer.asked_at,
-            deadline_at=answer.deadline_at, remaining_seconds=answer.remaining_seconds,
-            answer_text=_answer_text(answer), hints_used=answer.hints_used,
+            question_count=len(question_ids),
+            question=question,
+            phase=phase_for(question, answer.phase),
+            minutes=answer.minutes,
+            status=ItemStatus(answer.status),
+            asked_at=answer.asked_at,
+            deadline_at=answer.deadline_at,
+            remaining_seconds=answer.remaining_seconds,
+            answer_text=_answer_text(answer),
+            hints_used=answer.hints_used,
         )
 
     def _view(self, row: InterviewSession) -> SessionView:
         status = SessionStatus(row.status)
-        current = (self._item_view(row, row.answers[row.current_position])
-                   if status.is_open and row.answers else None)
+        current = (
+            self._item_view(row, row.answers[row.current_position])
+            if status.is_open and row.answers
+            else None
+        )
         return SessionView(
-            id=row.id, user_id=row.user_id, platform=row.platform, track=Track(row.track),
-            length=Length(row.length), status=status, started_at=row.started_at,
-            ended_at=row.ended_at, guild_id=row.guild_id, channel_id=row.channel_id,
-            current=current, total_items=len(row.answers),
+            id=row.id,
+            user_id=row.user_id,
+            platform=row.platform,
+            track=Track(row.track),
+            length=Length(row.length),
+            status=status,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            current=current,
+            total_items=len(row.answers),
         )
 
     def _scorecard_item(self, answer: Answer) -> ScorecardItem:
         question = self._question(answer.question_id)
         return ScorecardItem(
-            position=answer.position, question=question, phase=phase_for(question, answer.phase),
-            minutes=answer.minutes, status=ItemStatus(answer.status),
-            answer_text=_answer_text(answer), hints_used=answer.hints_used,
-            auto_score=answer.auto_score, covered=tuple(answer.covered_points or ()),
-            missed=tuple(answer.missed_points or ()), self_score=answer.self_score,
+            position=answer.position,
+            question=question,
+            phase=phase_for(question, answer.phase),
+            minutes=answer.minutes,
+            status=ItemStatus(answer.status),
+            answer_text=_answer_text(answer),
+            hints_used=answer.hints_used,
+            auto_score=answer.auto_score,
+            covered=tuple(answer.covered_points or ()),
+            missed=tuple(answer.missed_points or ()),
+            self_score=answer.self_score,
             peer_score=answer.peer_score,
         )
 
     def _scorecard(self, row: InterviewSession) -> Scorecard:
         return Scorecard(
-            session_id=row.id, track=Track(row.track), length=Length(row.length),
-            status=SessionStatus(row.status), ended_early=row.ended_early,
+            session_id=row.id,
+            track=Track(row.track),
+            length=Length(row.length),
+            status=SessionStatus(row.status),
+            ended_early=row.ended_early,
             items=tuple(self._scorecard_item(a) for a in row.answers),
         )
 
@@ -626,9 +711,15 @@ def _missing_question(question_id: str) -> Question:
     from bot.core.questions import Difficulty as D
 
     return Question(
-        id=question_id, track=Track.TECHNICAL, topic="unknown", difficulty=D.MEDIUM, minutes=1,
-        prompt="(This question is no longer in the bank.)", reference_answer="(not available)",
-        rubric=(), origin="missing",
+        id=question_id,
+        track=Track.TECHNICAL,
+        topic="unknown",
+        difficulty=D.MEDIUM,
+        minutes=1,
+        prompt="(This question is no longer in the bank.)",
+        reference_answer="(not available)",
+        rubric=(),
+        origin="missing",
     )
 
 

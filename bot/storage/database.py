@@ -13,7 +13,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -44,7 +49,9 @@ class Database:
             yield session
 
     async def migrate(self, revision: str = "head") -> None:
-        await asyncio.to_thread(upgrade_sync, self.url.render_as_string(hide_password=False), revision)
+        await asyncio.to_thread(
+            upgrade_sync, self.url.render_as_string(hide_password=False), revision
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

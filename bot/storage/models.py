@@ -7,7 +7,7 @@ must stay in step with them (a test compares them).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -38,7 +38,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
 
 
 class User(Base):
@@ -78,7 +82,9 @@ class GuildQuestion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
     question_id: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active|retired|pending|rejected
+    status: Mapped[str] = mapped_column(
+        String(16), default="active"
+    )  # active|retired|pending|rejected
     body: Mapped[dict[str, Any]]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
@@ -98,7 +104,9 @@ class InterviewSession(Base):
     length: Mapped[str] = mapped_column(String(16))
     topic_filter: Mapped[str | None] = mapped_column(String(64))
     difficulty_filter: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active|paused|finished|abandoned
+    status: Mapped[str] = mapped_column(
+        String(16), default="active"
+    )  # active|paused|finished|abandoned
     current_position: Mapped[int] = mapped_column(Integer, default=0)
     ended_early: Mapped[bool] = mapped_column(Boolean, default=False)
     mean_score: Mapped[float | None]

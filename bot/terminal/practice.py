@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
 from bot.core.session import ItemView, Scorecard, SessionView
@@ -95,8 +95,9 @@ class PracticeSession:
             return await self._loop()
         except asyncio.CancelledError:
             await asyncio.shield(self._svc.pause(self._session_id))
-            self._print("\nPaused. Your answers so far are saved; run `python -m bot practice` "
-                        "to continue.")
+            self._print(
+                "\nPaused. Your answers so far are saved; run `python -m bot practice` to continue."
+            )
             raise
 
     async def _loop(self) -> Scorecard:
@@ -106,8 +107,10 @@ class PracticeSession:
         while True:
             message = await self._queue.get()
             if isinstance(message, TimedOut):
-                self._print(f"\n⏰ Time is up for {_label(message.item.position, self._current)}: "
-                            "what you wrote was kept.")
+                self._print(
+                    f"\n⏰ Time is up for {_label(message.item.position, self._current)}: "
+                    "what you wrote was kept."
+                )
                 if message.scorecard is not None:
                     return self._finish(message.scorecard)
                 self._current = message.next_item
@@ -134,9 +137,13 @@ class PracticeSession:
         command = text.strip()
         try:
             if command == ".":
-                return await self._advance(await self._svc.submit(self._session_id, position=position))
+                return await self._advance(
+                    await self._svc.submit(self._session_id, position=position)
+                )
             if command == ":skip":
-                return await self._advance(await self._svc.skip(self._session_id, position=position))
+                return await self._advance(
+                    await self._svc.skip(self._session_id, position=position)
+                )
             if command == ":end":
                 return await self._svc.end(self._session_id)
             if command == ":hint":
@@ -144,8 +151,10 @@ class PracticeSession:
                 if hint.text is None:
                     self._print("No more hints for this question.")
                 else:
-                    self._print(f"💡 Hint {hint.hints_used}/{hint.hints_available}: {hint.text}\n"
-                                f"   (best reachable score now {int(hint.max_score)}/4)")
+                    self._print(
+                        f"💡 Hint {hint.hints_used}/{hint.hints_available}: {hint.text}\n"
+                        f"   (best reachable score now {int(hint.max_score)}/4)"
+                    )
                 return None
             if command == ":time":
                 view = await self._svc.view(self._session_id)

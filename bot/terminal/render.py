@@ -38,8 +38,14 @@ def _wrap(text: str, indent: str = "") -> str:
         lead = para[: len(para) - len(para.lstrip())]
         marker = _LIST_MARKER.match(para)
         hang = " " * (marker.end() - len(lead)) if marker else ""
-        lines.append(textwrap.fill(para.strip(), WIDTH, initial_indent=indent + lead,
-                                   subsequent_indent=indent + lead + hang))
+        lines.append(
+            textwrap.fill(
+                para.strip(),
+                WIDTH,
+                initial_indent=indent + lead,
+                subsequent_indent=indent + lead + hang,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -53,9 +59,15 @@ def render_item(item: ItemView, now: datetime) -> str:
     head = f"{item.title}  ·  {q.track.value} · {q.topic} · {q.difficulty.value}"
     remaining = (item.deadline_at - now).total_seconds() if item.deadline_at else 0
     local_deadline = item.deadline_at.astimezone().strftime("%H:%M:%S") if item.deadline_at else "?"
-    parts = [RULE, head, RULE, _wrap(item.prompt), "",
-             f"⏱  {format_remaining(remaining)} left (until {local_deadline}).  "
-             "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help"]
+    parts = [
+        RULE,
+        head,
+        RULE,
+        _wrap(item.prompt),
+        "",
+        f"⏱  {format_remaining(remaining)} left (until {local_deadline}).  "
+        "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help",
+    ]
     if item.answer_text:
         parts.insert(4, "\nSo far you wrote:\n" + _wrap(item.answer_text, "  │ "))
     return "\n".join(parts)
@@ -74,7 +86,9 @@ def render_scorecard_item(item: ScorecardItem, number: int) -> str:
         ItemStatus.NOT_REACHED: "not reached",
     }.get(item.status, item.status.value)
     label = f"{q.id} / {item.phase.name}" if item.phase else q.id
-    extra = f", {item.hints_used} hint{'s' if item.hints_used != 1 else ''}" if item.hints_used else ""
+    extra = (
+        f", {item.hints_used} hint{'s' if item.hints_used != 1 else ''}" if item.hints_used else ""
+    )
     lines = [f"{number}. {label}  [{q.topic}, {q.difficulty.value}]  {status}{extra}"]
     if item.status is ItemStatus.NOT_REACHED:
         return "\n".join(lines)
@@ -88,8 +102,12 @@ def render_scorecard_item(item: ScorecardItem, number: int) -> str:
 
 
 def render_scorecard(card: Scorecard, *, with_reference: bool = True) -> str:
-    out = [RULE, f"Scorecard · {card.track.value} ({card.length.value})"
-           + (" · ended early" if card.ended_early else ""), RULE]
+    out = [
+        RULE,
+        f"Scorecard · {card.track.value} ({card.length.value})"
+        + (" · ended early" if card.ended_early else ""),
+        RULE,
+    ]
     for n, item in enumerate(card.items, 1):
         out.append(render_scorecard_item(item, n))
     if with_reference:
@@ -102,6 +120,9 @@ def render_scorecard(card: Scorecard, *, with_reference: bool = True) -> str:
             out += [f"{item.question.id}:", _wrap(item.question.reference_answer, "   "), ""]
     mean = card.mean
     verdict = card.verdict
-    out += [RULE, "Verdict: " + (f"{verdict.label} (mean {mean:.2f} / 4)" if verdict and mean else
-                                 "no answers to score")]
+    out += [
+        RULE,
+        "Verdict: "
+        + (f"{verdict.label} (mean {mean:.2f} / 4)" if verdict and mean else "no answers to score"),
+    ]
     return "\n".join(out)

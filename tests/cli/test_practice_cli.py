@@ -24,7 +24,12 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def _practice(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "practice", *args],
-        input=stdin, capture_output=True, text=True, env=_env(tmp_path), cwd=tmp_path, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        timeout=60,
     )
 
 
@@ -33,7 +38,9 @@ def _db(tmp_path: Path) -> sqlite3.Connection:
 
 
 def test_piped_session_prints_scorecard_and_stores_it(tmp_path: Path) -> None:
-    answers = "It is overfitting.\nI would use k-fold cross-validation.\n.\n:skip\n:hint\nBayes\n.\n"
+    answers = (
+        "It is overfitting.\nI would use k-fold cross-validation.\n.\n:skip\n:hint\nBayes\n.\n"
+    )
     result = _practice(tmp_path, answers, "--questions", "3")
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -48,9 +55,17 @@ def test_piped_session_prints_scorecard_and_stores_it(tmp_path: Path) -> None:
     assert status == "finished" and mean is not None
     assert texts == ["It is overfitting.", "I would use k-fold cross-validation.", "Bayes"]
 
-    history = subprocess.run([sys.executable, "-m", "bot", "history"], capture_output=True,
-                             text=True, env=_env(tmp_path), cwd=tmp_path, timeout=60)
-    assert history.returncode == 0 and "technical" in history.stdout and "finished" in history.stdout
+    history = subprocess.run(
+        [sys.executable, "-m", "bot", "history"],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (
+        history.returncode == 0 and "technical" in history.stdout and "finished" in history.stdout
+    )
 
 
 def test_end_of_input_submits_and_ends(tmp_path: Path) -> None:
@@ -62,14 +77,22 @@ def test_end_of_input_submits_and_ends(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["--track", "coding"], ["--track: invalid choice: 'coding'", "phone-screen", "technical", "system-design"]),
+        (
+            ["--track", "coding"],
+            ["--track: invalid choice: 'coding'", "phone-screen", "technical", "system-design"],
+        ),
         (["--length", "long"], ["--length: invalid choice: 'long'", "standard", "short"]),
         (["--difficulty", "extreme"], ["invalid choice: 'extreme'", "easy", "medium", "hard"]),
-        (["--topic", "astrology"], ["unknown topic 'astrology' for technical; choose from: bias-variance, probability"]),
+        (
+            ["--topic", "astrology"],
+            ["unknown topic 'astrology' for technical; choose from: bias-variance, probability"],
+        ),
         (["--questions", "0"], ["--questions must be at least 1"]),
     ],
 )
-def test_wrong_option_gives_one_line_and_exit_2(tmp_path: Path, args: list[str], fragments: list[str]) -> None:
+def test_wrong_option_gives_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
     result = _practice(tmp_path, "", *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -81,8 +104,12 @@ def test_wrong_option_gives_one_line_and_exit_2(tmp_path: Path, args: list[str],
 def test_killed_session_resumes_with_nothing_lost(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "practice", "--questions", "3"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=_env(tmp_path), cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+        cwd=tmp_path,
     )
     assert proc.stdin and proc.stdout
     proc.stdin.write("It is overfitting.\n.\nfirst line of answer two\n")
@@ -111,28 +138,46 @@ def test_killed_session_resumes_with_nothing_lost(tmp_path: Path) -> None:
     with _db(tmp_path) as conn:
         rows = conn.execute(
             "select a.position, p.text from answer_parts p join answers a on a.id = p.answer_id "
-            "order by p.id").fetchall()
+            "order by p.id"
+        ).fetchall()
         sessions = conn.execute("select count(*), max(status) from interview_sessions").fetchone()
-    assert rows == [(0, "It is overfitting."), (1, "first line of answer two"), (1, "and its second line")]
+    assert rows == [
+        (0, "It is overfitting."),
+        (1, "first line of answer two"),
+        (1, "and its second line"),
+    ]
     assert sessions == (1, "finished")
 
 
 def test_new_abandons_the_unfinished_session(tmp_path: Path) -> None:
     _practice_kill = subprocess.run(  # leave a session open: the input ends, yet we only :hint
-        [sys.executable, "-m", "bot", "db", "upgrade"], env=_env(tmp_path), cwd=tmp_path,
-        capture_output=True, text=True, timeout=60)
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert _practice_kill.returncode == 0, _practice_kill.stderr
     with _db(tmp_path) as conn:
-        conn.execute("insert into users (platform, external_id, display_name, created_at) "
-                     "values ('local', 'local', 'you', '2026-01-01 00:00:00')")
-        conn.execute("insert into interview_sessions (user_id, platform, track, length, status, "
-                     "current_position, ended_early, started_at) values "
-                     "(1, 'local', 'technical', 'short', 'paused', 0, 0, '2026-01-01 00:00:00')")
-        conn.execute("insert into answers (session_id, position, question_id, minutes, status, "
-                     "hints_used, covered_points, missed_points, remaining_seconds) values "
-                     "(1, 0, 'mini-bv-easy', 4, 'paused', 0, '[]', '[]', 100)")
+        conn.execute(
+            "insert into users (platform, external_id, display_name, created_at) "
+            "values ('local', 'local', 'you', '2026-01-01 00:00:00')"
+        )
+        conn.execute(
+            "insert into interview_sessions (user_id, platform, track, length, status, "
+            "current_position, ended_early, started_at) values "
+            "(1, 'local', 'technical', 'short', 'paused', 0, 0, '2026-01-01 00:00:00')"
+        )
+        conn.execute(
+            "insert into answers (session_id, position, question_id, minutes, status, "
+            "hints_used, covered_points, missed_points, remaining_seconds) values "
+            "(1, 0, 'mini-bv-easy', 4, 'paused', 0, '[]', '[]', 100)"
+        )
     result = _practice(tmp_path, ":end\n", "--new")
     assert result.returncode == 0, result.stderr
     with _db(tmp_path) as conn:
         assert conn.execute("select id, status from interview_sessions order by id").fetchall() == [
-            (1, "abandoned"), (2, "finished")]
+            (1, "abandoned"),
+            (2, "finished"),
+        ]

@@ -14,9 +14,12 @@ from tests.factories import ListBank, question, technical_set
 def test_default_lengths_follow_the_interview_guide() -> None:
     minutes = {(t.value, ln.value): f.minutes for (t, ln), f in DEFAULT_FORMATS.items()}
     assert minutes == {
-        ("phone-screen", "standard"): 30, ("phone-screen", "short"): 15,
-        ("technical", "standard"): 45, ("technical", "short"): 20,
-        ("system-design", "standard"): 45, ("system-design", "short"): 25,
+        ("phone-screen", "standard"): 30,
+        ("phone-screen", "short"): 15,
+        ("technical", "standard"): 45,
+        ("technical", "short"): 20,
+        ("system-design", "standard"): 45,
+        ("system-design", "short"): 25,
     }
     assert len(DEFAULT_FORMATS[(Track.TECHNICAL, Length.STANDARD)].slots) == 7
 
@@ -58,8 +61,9 @@ def test_recent_questions_are_avoided_while_others_remain() -> None:
     fmt = build_format(Track.TECHNICAL, Length.SHORT, questions=2)
     recent = {"t-easy-0"}
     for seed in range(20):
-        chosen = choose_questions(bank, fmt, difficulty=Difficulty.EASY, recent_ids=recent,
-                                  rng=random.Random(seed))
+        chosen = choose_questions(
+            bank, fmt, difficulty=Difficulty.EASY, recent_ids=recent, rng=random.Random(seed)
+        )
         # two easy questions exist; one is recent, so it may only come second
         assert chosen[0].id == "t-easy-1"
 

@@ -17,8 +17,15 @@ from bot.core.scoring import (
 
 @pytest.mark.parametrize(
     "answer",
-    ["The model is overfitting.", "it overfits", "classic over-fitting", "over fitting again",
-     "OVERFITTED", "overfitt ing"[:7] + "ting here", "It overfitted badly"],
+    [
+        "The model is overfitting.",
+        "it overfits",
+        "classic over-fitting",
+        "over fitting again",
+        "OVERFITTED",
+        "overfitt ing"[:7] + "ting here",
+        "It overfitted badly",
+    ],
 )
 def test_inflections_and_hyphenation_match(answer: str) -> None:
     assert cue_matches(AnswerIndex.build(answer), "overfitting")
@@ -60,7 +67,11 @@ def test_point_needs_half_its_cues_rounded_up() -> None:
     result = score_answer("overfitting; early stopping and max depth", RUBRIC)
     covered = {p.point: p.covered for p in result.points}
     # 1 of 2 cues covers the first point; 2 of 4 the third.
-    assert covered == {"Diagnoses overfitting": True, "Uses cross-validation": False, "Regularises": True}
+    assert covered == {
+        "Diagnoses overfitting": True,
+        "Uses cross-validation": False,
+        "Regularises": True,
+    }
     assert result.coverage == pytest.approx(3 / 4)
     assert result.score is Score.STRONG_HIRE
     assert result.missed == ("Uses cross-validation",)
@@ -105,8 +116,16 @@ def test_human_scores_take_precedence() -> None:
 
 @pytest.mark.parametrize(
     ("mean", "verdict"),
-    [(4.0, Score.STRONG_HIRE), (3.4, Score.STRONG_HIRE), (3.39, Score.HIRE), (2.8, Score.HIRE),
-     (2.79, Score.NO_HIRE), (2.2, Score.NO_HIRE), (2.19, Score.STRONG_NO_HIRE), (None, None)],
+    [
+        (4.0, Score.STRONG_HIRE),
+        (3.4, Score.STRONG_HIRE),
+        (3.39, Score.HIRE),
+        (2.8, Score.HIRE),
+        (2.79, Score.NO_HIRE),
+        (2.2, Score.NO_HIRE),
+        (2.19, Score.STRONG_NO_HIRE),
+        (None, None),
+    ],
 )
 def test_verdict_thresholds(mean: float | None, verdict: Score | None) -> None:
     assert verdict_for(mean) == verdict

@@ -34,7 +34,9 @@ def bank() -> ListBank:
 
 
 @pytest.fixture
-async def service(db: Database, clock: FakeClock, bank: ListBank) -> AsyncIterator[InterviewService]:
+async def service(
+    db: Database, clock: FakeClock, bank: ListBank
+) -> AsyncIterator[InterviewService]:
     dispatcher = DeadlineDispatcher(db, clock, "local")
     svc = InterviewService(db, bank, clock, dispatcher, rng=random.Random(7))
     await dispatcher.start()
@@ -48,7 +50,9 @@ async def _start(svc: InterviewService, **kw: object) -> tuple[int, int]:
     return user, view.id
 
 
-async def test_start_asks_first_question_with_deadline(service: InterviewService, clock: FakeClock) -> None:
+async def test_start_asks_first_question_with_deadline(
+    service: InterviewService, clock: FakeClock
+) -> None:
     _, sid = await _start(service)
     view = await service.view(sid)
     assert view.status is SessionStatus.ACTIVE
@@ -137,7 +141,9 @@ async def test_full_session_to_scorecard_and_verdict(service: InterviewService) 
     assert history[0].id == sid and history[0].mean_score == 4.0
 
 
-async def test_self_score_takes_precedence_and_updates_stored_result(service: InterviewService) -> None:
+async def test_self_score_takes_precedence_and_updates_stored_result(
+    service: InterviewService,
+) -> None:
     user, sid = await _start(service)
     for _ in range(4):
         await service.add_answer(sid, GOOD)
@@ -157,11 +163,15 @@ async def test_end_early_keeps_written_answer(service: InterviewService) -> None
     await service.add_answer(sid, "overfitting")
     card = await service.end(sid)
     assert card.ended_early and card.status is SessionStatus.FINISHED
-    assert card.items[0].status is ItemStatus.SUBMITTED and card.items[0].answer_text == "overfitting"
+    assert (
+        card.items[0].status is ItemStatus.SUBMITTED and card.items[0].answer_text == "overfitting"
+    )
     assert [i.status for i in card.items[1:]] == [ItemStatus.NOT_REACHED] * 3
 
 
-async def test_timeout_moves_on_and_keeps_text(service: InterviewService, clock: FakeClock, db: Database) -> None:
+async def test_timeout_moves_on_and_keeps_text(
+    service: InterviewService, clock: FakeClock, db: Database
+) -> None:
     events: list[object] = []
 
     async def listen(event: object) -> None:
@@ -183,11 +193,13 @@ async def test_timeout_moves_on_and_keeps_text(service: InterviewService, clock:
     assert timed_out.next_item is not None and timed_out.next_item.position == 1
 
 
-async def test_restart_fires_overdue_deadline(db: Database, clock: FakeClock, bank: ListBank) -> None:
+async def test_restart_fires_overdue_deadline(
+    db: Database, clock: FakeClock, bank: ListBank
+) -> None:
     first = DeadlineDispatcher(db, clock, "local")
     svc = InterviewService(db, bank, clock, first)
     await first.start()
-    user, sid = await _start(svc)
+    _, sid = await _start(svc)
     await svc.add_answer(sid, "written before the crash")
     await first.stop()  # the process dies
 
@@ -204,7 +216,9 @@ async def test_restart_fires_overdue_deadline(db: Database, clock: FakeClock, ba
     await second.stop()
 
 
-async def test_pause_and_resume_keep_remaining_time(service: InterviewService, clock: FakeClock) -> None:
+async def test_pause_and_resume_keep_remaining_time(
+    service: InterviewService, clock: FakeClock
+) -> None:
     _, sid = await _start(service)
     clock.advance(minutes=2)
     await service.pause(sid)
@@ -220,8 +234,14 @@ async def test_recent_questions_avoided(service: InterviewService, db: Database)
     user = await service.ensure_user("local", "me")
     seen: set[str] = set()
     for _ in range(3):
-        view = await service.start(user, Track.TECHNICAL, Length.SHORT, platform="local",
-                                   difficulty=Difficulty.EASY, questions=2)
+        view = await service.start(
+            user,
+            Track.TECHNICAL,
+            Length.SHORT,
+            platform="local",
+            difficulty=Difficulty.EASY,
+            questions=2,
+        )
         card = await service.end(view.id)
         ids = {i.question.id for i in card.items if i.status is not ItemStatus.NOT_REACHED}
         assert not ids & seen
@@ -232,10 +252,18 @@ async def test_filters_and_no_questions_message(service: InterviewService) -> No
     user = await service.ensure_user("local", "me")
     with pytest.raises(NoQuestionsAvailable, match="topic nlp"):
         await service.start(user, Track.TECHNICAL, Length.SHORT, platform="local", topic="nlp")
-    view = await service.start(user, Track.TECHNICAL, Length.SHORT, platform="local",
-                               topic="probability", difficulty=Difficulty.HARD)
+    view = await service.start(
+        user,
+        Track.TECHNICAL,
+        Length.SHORT,
+        platform="local",
+        topic="probability",
+        difficulty=Difficulty.HARD,
+    )
     card = await service.scorecard(view.id)
-    assert {(i.question.topic, i.question.difficulty) for i in card.items} == {("probability", Difficulty.HARD)}
+    assert {(i.question.topic, i.question.difficulty) for i in card.items} == {
+        ("probability", Difficulty.HARD)
+    }
 
 
 async def test_system_design_runs_phase_by_phase(service: InterviewService) -> None:

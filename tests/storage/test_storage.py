@@ -15,13 +15,24 @@ from bot.storage.models import Base, User
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES = {
-    "users", "guild_settings", "guild_questions", "interview_sessions", "answers", "answer_parts",
-    "deadlines", "daily_deliveries", "daily_answers", "streaks", "audit_log",
+    "users",
+    "guild_settings",
+    "guild_questions",
+    "interview_sessions",
+    "answers",
+    "answer_parts",
+    "deadlines",
+    "daily_deliveries",
+    "daily_answers",
+    "streaks",
+    "audit_log",
 }
 
 
 def _urls(tmp_path: Path) -> list[str]:
-    return [f"sqlite+aiosqlite:///{tmp_path}/migrate.sqlite3"] + ([POSTGRES_URL] if POSTGRES_URL else [])
+    return [f"sqlite+aiosqlite:///{tmp_path}/migrate.sqlite3"] + (
+        [POSTGRES_URL] if POSTGRES_URL else []
+    )
 
 
 async def _tables(db: Database) -> set[str]:
@@ -32,8 +43,9 @@ async def _tables(db: Database) -> set[str]:
 async def _schema_diff(db: Database) -> list[object]:
     async with db.engine.connect() as conn:
         return await conn.run_sync(
-            lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}),
-                                       Base.metadata)
+            lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+            )
         )
 
 
@@ -50,7 +62,9 @@ async def test_migrate_empty_database_to_head_and_back(tmp_path: Path) -> None:
             await db.engine.dispose()
             await asyncio.to_thread(downgrade_sync, url, "base")
             assert await _tables(db) <= {"alembic_version"}
-            await asyncio.to_thread(upgrade_sync, url, "head")  # and up again: the downgrade left nothing behind
+            await asyncio.to_thread(
+                upgrade_sync, url, "head"
+            )  # and up again: the downgrade left nothing behind
             assert TABLES <= await _tables(db)
         finally:
             await db.dispose()
