@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
@@ -93,38 +95,33 @@ class DeadlineDispatcher:
 
     # -- writes happen in the caller's transaction, the heap is updated after commit ----------
 
-    async def schedule_in(self, s: AsyncSession, key: DeadlineKey, due_at: datetime) -> None:
-        """Persist (insert or move) a deadline inside the caller's unit of work."""
-        existing = await s.scalar(
-            select(Deadline).where(
-                Deadline.kind == key.kind,
-                Deadline.session_id == key.session_id,
-                Deadline.position == key.position,
+    async def schedule_in(self, s: AsyncSession, deadlines: dict[DeadlineKey, datetime]) -> None:
+        """Persist (insert or move) deadlines inside the caller's unit of work: one upsert."""
+        if not deadlines:
+            return
+        rows = [
+            {
+                "scope": self._scope,
+                "kind": k.kind,
+                "session_id": k.session_id,
+                "position": k.position,
+                "due_at": due,
+            }
+            for k, due in deadlines.items()
+        ]
+        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(Deadline).values(rows)
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["session_id", "position", "kind"],
+                set_={"due_at": stmt.excluded.due_at, "scope": stmt.excluded.scope},
             )
         )
-        if existing is None:
-            s.add(
-                Deadline(
-                    scope=self._scope,
-                    kind=key.kind,
-                    session_id=key.session_id,
-                    position=key.position,
-                    due_at=due_at,
-                )
-            )
-        else:
-            existing.due_at = due_at
 
     async def cancel_in(self, s: AsyncSession, keys: Iterable[DeadlineKey]) -> None:
-        keys = list(keys)
-        if keys:
-            await s.execute(
-                delete(Deadline).where(
-                    tuple_(Deadline.kind, Deadline.session_id, Deadline.position).in_(
-                        [(k.kind, k.session_id, k.position) for k in keys]
-                    )
-                )
-            )
+        params = [{"k": k.kind, "s": k.session_id, "p": k.position} for k in keys]
+        if params:  # executemany of an indexed equality delete: one round trip
+            await (await s.connection()).execute(_DELETE_KEY, params)
 
     def committed(
         self, scheduled: dict[DeadlineKey, datetime], cancelled: Iterable[DeadlineKey]
@@ -197,24 +194,19 @@ class DeadlineDispatcher:
                     await handler(fired)
                 except Exception:
                     log.exception("deadline handler failed for %s", entry.key)
-        # One delete for the whole batch; only rows still at the fired due time (a handler may
-        # have rescheduled the same key).
+        # Only rows still at the fired due time: a handler may have moved the same key.
+        params = [
+            {"k": e.key.kind, "s": e.key.session_id, "p": e.key.position, "d": e.due_at}
+            for e in entries
+        ]
         async with self._db.transaction() as s:
-            for chunk in _chunks(entries, 200):
-                await s.execute(
-                    delete(Deadline).where(
-                        tuple_(
-                            Deadline.kind, Deadline.session_id, Deadline.position, Deadline.due_at
-                        ).in_(
-                            [
-                                (e.key.kind, e.key.session_id, e.key.position, e.due_at)
-                                for e in chunk
-                            ]
-                        )
-                    )
-                )
+            await (await s.connection()).execute(_DELETE_FIRED, params)
 
 
-def _chunks(items: list[_Entry], size: int) -> Iterable[list[_Entry]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+_KEY_MATCH = (
+    (Deadline.session_id == bindparam("s"))
+    & (Deadline.position == bindparam("p"))
+    & (Deadline.kind == bindparam("k"))
+)
+_DELETE_KEY = delete(Deadline.__table__).where(_KEY_MATCH)
+_DELETE_FIRED = delete(Deadline.__table__).where(_KEY_MATCH & (Deadline.due_at == bindparam("d")))

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import random
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.core.clock import Clock
 from bot.core.formats import Length, build_format
@@ -35,9 +36,10 @@ from bot.core.session import (
     phase_for,
     plan_items,
 )
+from bot.services.answer_writer import AnswerPartWriter
 from bot.services.deadlines import DeadlineDispatcher, DeadlineKey, Fired
 from bot.storage.database import Database
-from bot.storage.models import Answer, AnswerPart, InterviewSession, User
+from bot.storage.models import Answer, InterviewSession, User
 
 ANSWER_DEADLINE = "answer"
 REMINDER = "reminder"
@@ -101,6 +103,24 @@ class Advance:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerSaved:
+    session_id: int
+    position: int
+    parts: int
+    characters: int
+
+
+@dataclass(slots=True)
+class _Cursor:
+    """Where the next answer part of an active item goes; cached so appends need no read."""
+
+    answer_id: int
+    position: int
+    next_part: int
+    chars: int
+
+
+@dataclass(frozen=True, slots=True)
 class HintResult:
     text: str | None
     hints_used: int
@@ -142,6 +162,10 @@ class InterviewService:
         self._rng = rng or random.Random()
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._listeners: list[Listener] = []
+        # Every state change goes through this service under the session lock, so the cache
+        # is refreshed (by _remember) whenever the current item changes.
+        self._cursors: dict[int, _Cursor] = {}
+        self._writer = AnswerPartWriter(db)
         deadlines.subscribe(self._on_deadline)
 
     @property
@@ -235,12 +259,14 @@ class InterviewService:
                     hints_used=0,
                     covered_points=[],
                     missed_points=[],
+                    parts=[],
                 )
                 for i, item in enumerate(plan_items(chosen, fmt))
             ]
             s.add(row)
             await s.flush()
             scheduled = await self._ask(s, row, 0, now)
+        self._remember(row)
         self._deadlines.committed(scheduled, ())
         return await self.view(row.id)
 
@@ -291,23 +317,36 @@ class InterviewService:
 
     async def add_answer(
         self, session_id: int, text: str, *, position: int | None = None
-    ) -> ItemView:
+    ) -> AnswerSaved:
+        """Append a part to the current answer; returns once it is committed."""
         text = text.strip("\n")
         if not text.strip():
             raise InterviewError("That answer was empty: nothing was added.")
         if len(text) > MAX_PART_CHARS:
             raise InterviewError(f"An answer part can hold at most {MAX_PART_CHARS} characters.")
-        async with self._lock(session_id), self._db.transaction() as s:
-            row = await self._row(s, session_id)
-            answer = self._current_answer(row, position)
-            answer.parts.append(
-                AnswerPart(position=len(answer.parts), text=text, created_at=self._clock.now())
-            )
-            await s.flush()
-            return self._item_view(row, answer)
+        async with self._lock(session_id):
+            cursor = self._cursors.get(session_id)
+            if cursor is None:  # not cached in this process yet: read it once
+                async with self._db.transaction() as s:
+                    row = await self._row(s, session_id)
+                    self._current_answer(row, position)
+                    self._remember(row)
+                cursor = self._cursors[session_id]
+            if position is not None and position != cursor.position:
+                raise StaleAction("That question is no longer the current one.")
+            try:
+                await self._writer.insert(
+                    cursor.answer_id, cursor.next_part, text, self._clock.now()
+                )
+            except Exception:
+                self._cursors.pop(session_id, None)  # re-read the truth next time
+                raise
+            cursor.next_part += 1
+            cursor.chars += len(text)
+            return AnswerSaved(session_id, cursor.position, cursor.next_part, cursor.chars)
 
     async def hint(self, session_id: int, *, position: int | None = None) -> HintResult:
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             answer = self._current_answer(row, position)
             question = self._question(answer.question_id)
@@ -326,7 +365,7 @@ class InterviewService:
 
     async def end(self, session_id: int) -> Scorecard:
         """End early: score what was written for the current item, the rest is not reached."""
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             if not SessionStatus(row.status).is_open:
                 return self._scorecard(row)
@@ -341,7 +380,7 @@ class InterviewService:
 
     async def abandon(self, session_id: int) -> None:
         """Give up an unfinished session (the user chose to start afresh); answers are kept."""
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             if not SessionStatus(row.status).is_open:
                 return
@@ -353,7 +392,7 @@ class InterviewService:
 
     async def pause(self, session_id: int) -> None:
         """Stop the clock (terminal Ctrl-C): the remaining time is kept for ``resume``."""
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             if row.status != SessionStatus.ACTIVE:
                 return
@@ -369,7 +408,7 @@ class InterviewService:
         self._deadlines.committed({}, cancelled)
 
     async def resume(self, session_id: int) -> SessionView:
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             scheduled: dict[DeadlineKey, datetime] = {}
             if row.status == SessionStatus.PAUSED:
@@ -383,6 +422,7 @@ class InterviewService:
                         s, row.id, answer, self._clock.now() + timedelta(seconds=remaining)
                     )
             view = self._view(row)
+        self._remember(row)
         self._deadlines.committed(scheduled, ())
         return view
 
@@ -418,7 +458,7 @@ class InterviewService:
             row = await s.get(
                 InterviewSession,
                 session_id,
-                options=[selectinload(InterviewSession.answers).selectinload(Answer.parts)],
+                options=[joinedload(InterviewSession.answers).joinedload(Answer.parts)],
             )
             if (
                 row is None
@@ -437,6 +477,26 @@ class InterviewService:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _remember(self, row: InterviewSession) -> None:
+        answer = row.answers[row.current_position] if row.answers else None
+        if row.status == SessionStatus.ACTIVE and answer and answer.status == ItemStatus.ACTIVE:
+            self._cursors[row.id] = _Cursor(
+                answer.id,
+                answer.position,
+                len(answer.parts),
+                sum(len(p.text) for p in answer.parts),
+            )
+        else:
+            self._cursors.pop(row.id, None)
+
+    @asynccontextmanager
+    async def _locked_unit(self, session_id: int) -> AsyncIterator[AsyncSession]:
+        """Serialise per session; drop the cached cursor until the change is committed."""
+        async with self._lock(session_id):
+            self._cursors.pop(session_id, None)
+            async with self._db.transaction() as s:
+                yield s
+
     def _lock(self, session_id: int) -> asyncio.Lock:
         lock = self._locks.get(session_id)
         if lock is None:
@@ -452,7 +512,7 @@ class InterviewService:
         *,
         only_if_due: bool = False,
     ) -> Advance:
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             answer = self._current_answer(row, position)
             now = self._clock.now()
@@ -470,6 +530,7 @@ class InterviewService:
             else:
                 self._close(row, SessionStatus.FINISHED, now)
                 result = Advance(finished, None, self._scorecard(row))
+        self._remember(row)
         self._deadlines.committed(scheduled, cancelled)
         return result
 
@@ -490,8 +551,7 @@ class InterviewService:
         reminder_at = deadline - REMINDER_BEFORE
         if reminder_at > self._clock.now():
             scheduled[DeadlineKey(REMINDER, session_id, answer.position)] = reminder_at
-        for key, due in scheduled.items():
-            await self._deadlines.schedule_in(s, key, due)
+        await self._deadlines.schedule_in(s, scheduled)
         return scheduled
 
     @staticmethod
@@ -545,7 +605,7 @@ class InterviewService:
     ) -> Scorecard:
         if score not in (1, 2, 3, 4):
             raise InterviewError("A score is 1 (Strong No Hire) to 4 (Strong Hire).")
-        async with self._lock(session_id), self._db.transaction() as s:
+        async with self._locked_unit(session_id) as s:
             row = await self._row(s, session_id)
             if not 0 <= position < len(row.answers):
                 raise InterviewError("There is no such question in this interview.")
@@ -566,7 +626,7 @@ class InterviewService:
         row = await s.get(
             InterviewSession,
             session_id,
-            options=[selectinload(InterviewSession.answers).selectinload(Answer.parts)],
+            options=[joinedload(InterviewSession.answers).joinedload(Answer.parts)],
             populate_existing=True,
         )
         if row is None:

@@ -170,7 +170,8 @@ class Deadline(Base):
     """A durable timer: the dispatcher sleeps until the earliest and re-reads them on start."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (UniqueConstraint("kind", "session_id", "position"),)
+    # session_id first: the same index serves cancellation by session and the ON DELETE CASCADE.
+    __table_args__ = (UniqueConstraint("session_id", "position", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))  # which process type fires it: discord|local

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 05:22:51.258397
+Create Date: 2026-11-21
 """
 
 from collections.abc import Sequence
@@ -168,7 +168,7 @@ def upgrade() -> None:
     sa.Column('due_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['interview_sessions.id'], name=op.f('fk_deadlines_session_id_interview_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadlines')),
-    sa.UniqueConstraint('kind', 'session_id', 'position', name=op.f('uq_deadlines_kind'))
+    sa.UniqueConstraint('session_id', 'position', 'kind', name=op.f('uq_deadlines_session_id'))
     )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadlines_due_at'), ['due_at'], unique=False)

@@ -73,7 +73,10 @@ async def test_technical_difficulty_rises(service: InterviewService) -> None:
 async def test_answer_parts_append_and_submit_scores(service: InterviewService) -> None:
     _, sid = await _start(service)
     await service.add_answer(sid, "It is overfitting.")
-    item = await service.add_answer(sid, "Check with k-fold cross-validation.")
+    saved = await service.add_answer(sid, "Check with k-fold cross-validation.")
+    assert (saved.position, saved.parts) == (0, 2)
+    item = (await service.view(sid)).current
+    assert item is not None
     assert item.answer_text == "It is overfitting.\nCheck with k-fold cross-validation."
     advance = await service.submit(sid)
     assert advance.finished_item.status is ItemStatus.SUBMITTED
