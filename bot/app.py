@@ -31,6 +31,12 @@ class App:
     clock: Clock
     deadlines: DeadlineDispatcher
     interviews: InterviewService
+    deadlines_started: bool = False
+
+    async def start_deadlines(self) -> None:
+        if not self.deadlines_started:
+            self.deadlines_started = True
+            await self.deadlines.start()
 
 
 def load_question_bank(settings: Settings) -> QuestionBank:
@@ -69,10 +75,11 @@ async def open_app(
         clock = clock or SystemClock()
         deadlines = DeadlineDispatcher(db, clock, scope)
         interviews = InterviewService(db, bank, clock, deadlines, rng=rng)
+        app = App(settings, db, bank, clock, deadlines, interviews)
         if start_deadlines:  # else the caller subscribes first, then starts them
-            await deadlines.start()
+            await app.start_deadlines()
         try:
-            yield App(settings, db, bank, clock, deadlines, interviews)
+            yield app
         finally:
             await deadlines.stop()
     finally:

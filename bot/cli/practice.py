@@ -69,7 +69,7 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
         if session is None:
             return 2
         runner = PracticeSession(app.interviews, session, queue)
-        await app.deadlines.start()  # after subscribing: overdue time-outs are shown, not missed
+        await app.start_deadlines()  # after subscribing: overdue time-outs are shown, not missed
         StdinLines(queue, asyncio.get_running_loop(), sys.stdin).start()
         await runner.run()
         print("\nSaved. See all your sessions with: python -m bot history")

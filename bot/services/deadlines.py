@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,5 +208,7 @@ _KEY_MATCH = (
     & (Deadline.position == bindparam("p"))
     & (Deadline.kind == bindparam("k"))
 )
-_DELETE_KEY = delete(Deadline.__table__).where(_KEY_MATCH)
-_DELETE_FIRED = delete(Deadline.__table__).where(_KEY_MATCH & (Deadline.due_at == bindparam("d")))
+_TABLE: Table = Deadline.__table__  # type: ignore[assignment]
+# Core statements (bulk ORM delete does not take executemany parameters).
+_DELETE_KEY = delete(_TABLE).where(_KEY_MATCH)
+_DELETE_FIRED = delete(_TABLE).where(_KEY_MATCH & (Deadline.due_at == bindparam("d")))

@@ -1,0 +1,93 @@
+"""`python -m bot run`: the Discord bot, until SIGTERM/SIGINT (docker stop, Ctrl-C)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+import discord
+
+from bot.app import BankInvalid, open_app
+from bot.config import Settings
+
+log = logging.getLogger("bot")
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "run",
+        help="run the Discord bot (needs DISCORD_TOKEN)",
+        description="Run the Discord bot. Reads DISCORD_TOKEN (and optionally DISCORD_GUILD_ID, "
+        "DATABASE_URL) from the environment or a .env file; migrates the database first.",
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.discord_token:
+        print(
+            "error: DISCORD_TOKEN is not set (environment or .env); create a bot token in the "
+            "Discord Developer Portal, see README 'Running the Discord bot'.",
+            file=sys.stderr,
+        )
+        return 2
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level, logging.INFO))
+    try:
+        asyncio.run(serve(settings))
+    except discord.LoginFailure:
+        print(
+            "error: Discord rejected the token in DISCORD_TOKEN; copy it again from the "
+            "Developer Portal (Bot > Reset Token).",
+            file=sys.stderr,
+        )
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the requested intents.", file=sys.stderr)
+        return 2
+    except BankInvalid as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def serve(settings: Settings, **client_kwargs: Any) -> None:
+    from bot.discord.client import create_bot
+
+    assert settings.discord_token
+    async with open_app(settings, scope="discord", start_deadlines=False) as app:
+        bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.discord_token), name="discord")
+            stopper = asyncio.create_task(stop.wait(), name="stop-signal")
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if runner in done:
+                runner.result()  # raises LoginFailure and friends
+                return
+            log.info("shutting down: finishing in-flight work")
+            await bot.close()
+            await _drain(exclude={asyncio.current_task(), runner})
+            await asyncio.gather(runner, return_exceptions=True)
+
+
+async def _drain(exclude: set[asyncio.Task[Any] | None]) -> None:
+    """Let handlers that are mid-write finish (deadlines stay in the database regardless)."""
+    pending = [t for t in asyncio.all_tasks() if t not in exclude and not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)

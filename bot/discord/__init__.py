@@ -1,0 +1,1 @@
+"""Discord front end: thin adapters from interactions to the interview service."""

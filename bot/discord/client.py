@@ -1,0 +1,72 @@
+"""The bot: resources are built in ``main()`` and injected; extensions load in ``setup_hook``."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import App
+from bot.core.bank import QuestionBank
+from bot.discord.components import DYNAMIC_ITEMS
+from bot.discord.flow import InterviewFlow, reply
+from bot.discord.interview_commands import InterviewCommands
+
+log = logging.getLogger(__name__)
+
+
+class MockInterviewBot(commands.Bot):
+    def __init__(
+        self,
+        app: App,
+        *,
+        sync_guild_id: int | None = None,
+        sync_commands: bool = True,
+        **client_kwargs: Any,
+    ) -> None:
+        # Default intents only: slash commands, buttons and modals need no privileged intent.
+        client_kwargs.setdefault("intents", discord.Intents.default())
+        super().__init__(command_prefix=commands.when_mentioned, help_command=None, **client_kwargs)
+        self.app = app
+        self.bank: QuestionBank = app.bank
+        self.flow = InterviewFlow(self, app.interviews)
+        self._sync_guild_id = sync_guild_id
+        self._sync_commands = sync_commands
+        self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
+        await self.add_cog(InterviewCommands(self))
+        if self._sync_commands:
+            if self._sync_guild_id:  # a development server: commands appear at once
+                guild = discord.Object(id=self._sync_guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+            else:
+                await self.tree.sync()
+        if not self.app.deadlines_started:
+            await self.app.start_deadlines()  # timers resume from the database
+
+    async def _on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        log.error(
+            "command %s failed:\n%s",
+            interaction.command and interaction.command.qualified_name,
+            "".join(traceback.format_exception(error)),
+        )
+        try:
+            await reply(
+                interaction, "Something went wrong on our side; nothing you wrote was lost."
+            )
+        except discord.HTTPException:
+            pass
+
+
+def create_bot(app: App, **client_kwargs: Any) -> MockInterviewBot:
+    """Build the bot; ``client_kwargs`` go to ``discord.Client`` (e.g. ``guild_ready_timeout``)."""
+    return MockInterviewBot(app, **client_kwargs)

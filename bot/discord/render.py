@@ -1,0 +1,156 @@
+"""Embeds and texts for Discord. Pure functions of service results: easy to test and to read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.core.scoring import Score
+from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
+
+ACCENT = discord.Colour.blurple()
+FIELD_LIMIT = 1024
+EMBED_TOTAL_LIMIT = 6000
+
+
+def timestamp(when: datetime, style: str = "R") -> str:
+    """A Discord timestamp: the client renders it locally and counts down without edits."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_embed(item: ItemView) -> discord.Embed:
+    q = item.question
+    embed = discord.Embed(title=item.title, description=item.prompt, colour=ACCENT)
+    embed.add_field(name="Track", value=q.track.value)
+    embed.add_field(name="Topic", value=q.topic)
+    embed.add_field(name="Difficulty", value=q.difficulty.value)
+    if item.deadline_at is not None:
+        embed.add_field(
+            name="Time",
+            value=f"{item.minutes} min, ends {timestamp(item.deadline_at)}",
+            inline=False,
+        )
+    if item.phase is not None:
+        embed.set_author(
+            name=f"System design: question {item.question_number} of {item.question_count}"
+        )
+    embed.set_footer(text="Answer (several times to add more) · Hint · Skip · Next submits · End")
+    return embed
+
+
+def closed_footer(embed: discord.Embed, note: str) -> discord.Embed:
+    embed.set_footer(text=note)
+    return embed
+
+
+def _score_text(score: int | None) -> str:
+    return "not scored" if score is None else f"{score}/4 {Score(score).label}"
+
+
+def _item_field(n: int, item: ScorecardItem) -> tuple[str, str]:
+    q = item.question
+    name = f"{n}. {q.topic}"
+    if item.phase is not None:
+        name += f" · {item.phase.name}"
+    if item.status is ItemStatus.NOT_REACHED:
+        return name + " · not reached", "—"
+    name += f" · {_score_text(item.score)}"
+    lines = []
+    if item.self_score is not None or item.peer_score is not None:
+        lines.append(f"automatic {_score_text(item.auto_score)}")
+    if item.status is ItemStatus.SKIPPED:
+        lines.append("skipped")
+    elif item.status is ItemStatus.TIMED_OUT:
+        lines.append("time ran out")
+    if item.hints_used:
+        lines.append(f"{item.hints_used} hint(s)")
+    lines += [f"✓ {p}" for p in item.covered]
+    lines += [f"✗ {p}" for p in item.missed]
+    return clip(name, 256), clip("\n".join(lines) or "—", FIELD_LIMIT)
+
+
+def scorecard_embed(card: Scorecard) -> discord.Embed:
+    verdict, mean = card.verdict, card.mean
+    summary = (
+        f"**Verdict: {verdict.label}** (mean {mean:.2f} / 4)"
+        if verdict is not None and mean is not None
+        else "Nothing was answered, so there is no verdict."
+    )
+    if card.ended_early:
+        summary += "\nEnded early."
+    embed = discord.Embed(
+        title=f"Scorecard · {card.track.value} ({card.length.value})",
+        description=summary,
+        colour=discord.Colour.green(),
+    )
+    for n, item in enumerate(card.items[:25], 1):
+        name, value = _item_field(n, item)
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(
+        text="Automatic scores check which rubric points your answer mentions; rate yourself "
+        "below for a human judgement (it takes precedence)."
+    )
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:  # keep within Discord's limit
+        embed.remove_field(-1)
+    return embed
+
+
+def reference_embeds(card: Scorecard) -> list[list[discord.Embed]]:
+    """Reference answers behind spoilers, grouped into messages under Discord's size limit."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    seen: set[str] = set()
+    for item in card.scored_items:
+        q = item.question
+        if q.id in seen:
+            continue
+        seen.add(q.id)
+        embed = discord.Embed(
+            title=clip(f"Reference: {q.topic} ({q.id})", 256),
+            description=f"||{clip(q.reference_answer, 4000)}||",
+            colour=discord.Colour.dark_grey(),
+        )
+        if current and (size + len(embed) > EMBED_TOTAL_LIMIT or len(current) == 10):
+            messages.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += len(embed)
+    if current:
+        messages.append(current)
+    return messages
+
+
+def status_text(item: ItemView, channel_id: int | None) -> str:
+    where = f" in <#{channel_id}>" if channel_id else ""
+    deadline = f", time ends {timestamp(item.deadline_at)}" if item.deadline_at else ""
+    return f"You are on **{item.title}** ({item.question.topic}){where}{deadline}."
+
+
+HELP_LINES: tuple[tuple[str, str], ...] = (
+    (
+        "/interview start",
+        "start a private, timed mock interview (track, length, topic, difficulty)",
+    ),
+    ("/interview status", "where you are in your interview and how much time is left"),
+    ("/interview end", "end your interview now and get the scorecard"),
+    ("/help", "this list"),
+)
+
+
+def help_embed() -> discord.Embed:
+    embed = discord.Embed(
+        title="Mock interview bot",
+        description="\n".join(f"`{name}` · {text}" for name, text in HELP_LINES),
+        colour=ACCENT,
+    )
+    embed.set_footer(
+        text="Buttons on each question: Answer (opens a box; use it again to add more), Hint "
+        "(lowers the best score by one level), Skip, Next (submit), End."
+    )
+    return embed
