@@ -31,6 +31,7 @@ from bot.services.interviews import (
     Event,
     InterviewError,
     InterviewService,
+    NotYourInterview,
     ReminderDue,
     SessionNotFound,
     StaleAction,
@@ -62,9 +63,15 @@ def guarded(func: Handler[P]) -> Handler[P]:
     ) -> None:
         try:
             await func(self, interaction, *a, **kw)
+        except NotYourInterview:
+            await reply(
+                interaction,
+                "Only the candidate can use this interview's buttons. "
+                "Start your own with /interview start.",
+            )
         except StaleAction:
             await reply(interaction, "That question has already moved on; use the newest message.")
-        except (InterviewError, _Refused) as exc:
+        except (InterviewError, _Refused) as exc:  # includes NotYourInterview
             await reply(interaction, str(exc))
         except Exception:
             log.exception("interaction %s failed", interaction.data)
@@ -224,19 +231,25 @@ class InterviewFlow:
     async def on_button(
         self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
     ) -> None:
-        session = await self._own_session(interaction, session_id)
-        current = session.current
-        if current is None or current.position != position:
+        # Ownership and position come from the service's cache: no database round trip before
+        # the modal (which must be the first response) or the deferral.
+        current = await self.service.current_position(
+            session_id, await self.user_id(interaction.user)
+        )
+        if current != position:
             raise StaleAction("moved on")
-        ephemeral = session.channel_id is None
+        # Ephemeral mode runs in the original channel; threads and DMs are private already.
+        ephemeral = not isinstance(interaction.channel, discord.Thread | discord.DMChannel)
         if action == "answer":
-            await interaction.response.send_modal(AnswerModal(session_id, position, current.title))
+            title = f"Your answer · item {position + 1}"
+            await interaction.response.send_modal(AnswerModal(session_id, position, title))
         elif action == "hint":
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             hint = await self.service.hint(session_id, position=position)
             if hint.text is None:
-                await reply(interaction, "No more hints for this question.")
+                await interaction.followup.send("No more hints for this question.", ephemeral=True)
             else:
-                await interaction.response.send_message(
+                await interaction.followup.send(
                     f"💡 **Hint {hint.hints_used}/{hint.hints_available}:** {hint.text}\n"
                     f"-# Best score reachable on this question is now {int(hint.max_score)}/4.",
                     ephemeral=ephemeral,
@@ -270,10 +283,15 @@ class InterviewFlow:
     async def on_answer(
         self, interaction: discord.Interaction[Any], session_id: int, position: int, text: str
     ) -> None:
-        await self._own_session(interaction, session_id)
+        current = await self.service.current_position(
+            session_id, await self.user_id(interaction.user)
+        )
+        if current != position:
+            raise StaleAction("moved on")
+        await interaction.response.defer(ephemeral=True, thinking=True)
         saved = await self.service.add_answer(session_id, text, position=position)
         parts = "part" if saved.parts == 1 else "parts"
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Saved ({saved.characters} characters in {saved.parts} {parts}). Press **Answer** "
             "to add more, or **Next** when you're done.",
             ephemeral=True,

@@ -165,6 +165,7 @@ class InterviewService:
         # Every state change goes through this service under the session lock, so the cache
         # is refreshed (by _remember) whenever the current item changes.
         self._cursors: dict[int, _Cursor] = {}
+        self._owners: dict[int, int] = {}  # session -> user; never changes once created
         self._writer = AnswerPartWriter(db)
         deadlines.subscribe(self._on_deadline)
 
@@ -205,7 +206,7 @@ class InterviewService:
     # -- starting ---------------------------------------------------------------------------
 
     async def open_session(self, user_id: int) -> SessionView | None:
-        async with self._db.transaction() as s:
+        async with self._db.reading() as s:
             row = await self._open_row(s, user_id)
             return None if row is None else self._view(row)
 
@@ -280,15 +281,34 @@ class InterviewService:
     # -- reading ----------------------------------------------------------------------------
 
     async def view(self, session_id: int) -> SessionView:
-        async with self._db.transaction() as s:
+        async with self._db.reading() as s:
             return self._view(await self._row(s, session_id))
 
     async def scorecard(self, session_id: int) -> Scorecard:
-        async with self._db.transaction() as s:
+        async with self._db.reading() as s:
             return self._scorecard(await self._row(s, session_id))
 
+    async def current_position(self, session_id: int, user_id: int) -> int | None:
+        """The open item's position if ``user_id`` owns the session; cached, so a button click
+        can be checked without touching the database. Raises NotYourInterview otherwise."""
+        owner = self._owners.get(session_id)
+        cursor = self._cursors.get(session_id)
+        if owner is None or cursor is None:
+            view = await self.view(session_id)
+            owner = self._owners[session_id] = view.user_id
+            position = (
+                view.current.position
+                if view.current and view.current.status is ItemStatus.ACTIVE
+                else None
+            )
+        else:
+            position = cursor.position
+        if owner != user_id:
+            raise NotYourInterview("Only the candidate can act on this interview.")
+        return position
+
     async def history(self, user_id: int, limit: int = 20) -> list[SessionSummary]:
-        async with self._db.transaction() as s:
+        async with self._db.reading() as s:
             rows = (
                 await s.scalars(
                     select(InterviewSession)
@@ -454,7 +474,7 @@ class InterviewService:
         )
 
     async def _reminder_view(self, session_id: int, position: int) -> ItemView | None:
-        async with self._db.transaction() as s:
+        async with self._db.reading() as s:
             row = await s.get(
                 InterviewSession,
                 session_id,
@@ -478,6 +498,7 @@ class InterviewService:
     # -- internals --------------------------------------------------------------------------
 
     def _remember(self, row: InterviewSession) -> None:
+        self._owners[row.id] = row.user_id
         answer = row.answers[row.current_position] if row.answers else None
         if row.status == SessionStatus.ACTIVE and answer and answer.status == ItemStatus.ACTIVE:
             self._cursors[row.id] = _Cursor(
