@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
 from bot.core.clock import Clock, SystemClock
+from bot.services.banks import BankRegistry
 from bot.services.deadlines import DeadlineDispatcher
+from bot.services.guild_settings import GuildSettingsService
 from bot.services.interviews import InterviewService
 from bot.storage.database import Database
 
@@ -27,10 +29,11 @@ class BankInvalid(Exception):
 class App:
     settings: Settings
     db: Database
-    bank: QuestionBank
+    banks: BankRegistry
     clock: Clock
     deadlines: DeadlineDispatcher
     interviews: InterviewService
+    guild_settings: GuildSettingsService
     deadlines_started: bool = False
 
     async def start_deadlines(self) -> None:
@@ -67,15 +70,17 @@ async def open_app(
     start_deadlines: bool = True,
 ) -> AsyncIterator[App]:
     """Migrate the database, load the bank and start the deadline dispatcher for ``scope``."""
-    bank = load_question_bank(settings)
+    banks = BankRegistry(load_question_bank(settings))
     db = Database(settings.database_url)
     try:
         if migrate:
             await db.migrate()
         clock = clock or SystemClock()
         deadlines = DeadlineDispatcher(db, clock, scope)
-        interviews = InterviewService(db, bank, clock, deadlines, rng=rng)
-        app = App(settings, db, bank, clock, deadlines, interviews)
+        interviews = InterviewService(db, banks, clock, deadlines, rng=rng)
+        app = App(
+            settings, db, banks, clock, deadlines, interviews, GuildSettingsService(db, clock)
+        )
         if start_deadlines:  # else the caller subscribes first, then starts them
             await app.start_deadlines()
         try:

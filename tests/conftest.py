@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.storage.database import Database
-from bot.storage.models import Base
+from bot.storage.all_models import Base
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -58,8 +58,8 @@ def _run(args: argparse.Namespace) -> int:
 async def _practice(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings, scope=LOCAL_PLATFORM, start_deadlines=False) as app:
         track = Track(args.track)
-        if args.topic and args.topic not in app.bank.topics(track):
-            allowed = ", ".join(app.bank.topics(track))
+        if args.topic and args.topic not in app.banks.topics(track):
+            allowed = ", ".join(app.banks.topics(track))
             raise UsageError(
                 f"unknown topic {args.topic!r} for {track.value}; choose from: {allowed}"
             )

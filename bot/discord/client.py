@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+import bot.discord.features
 from bot.app import App
-from bot.core.bank import QuestionBank
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.flow import InterviewFlow, reply
-from bot.discord.interview_commands import InterviewCommands
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +34,18 @@ class MockInterviewBot(commands.Bot):
         client_kwargs.setdefault("intents", discord.Intents.default())
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **client_kwargs)
         self.app = app
-        self.bank: QuestionBank = app.bank
-        self.flow = InterviewFlow(self, app.interviews)
+        self.flow = InterviewFlow(self, app.interviews, app.banks)
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._sync_guild_id = sync_guild_id
         self._sync_commands = sync_commands
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
-        await self.add_cog(InterviewCommands(self))
+        for info in pkgutil.iter_modules(bot.discord.features.__path__):
+            if not info.name.startswith("_"):
+                module = importlib.import_module(f"bot.discord.features.{info.name}")
+                await module.setup(self)
         if self._sync_commands:
             if self._sync_guild_id:  # a development server: commands appear at once
                 guild = discord.Object(id=self._sync_guild_id)
@@ -50,6 +55,19 @@ class MockInterviewBot(commands.Bot):
                 await self.tree.sync()
         if not self.app.deadlines_started:
             await self.app.start_deadlines()  # timers resume from the database
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run ``closer`` when the bot shuts down (features stop their background tasks)."""
+        self._closers.append(closer)
+
+    async def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                await closer()
+            except Exception:
+                log.exception("a feature failed to stop cleanly")
+        self._closers.clear()
+        await super().close()
 
     async def _on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -25,6 +25,7 @@ from bot.discord.components import (
     question_view,
     scorecard_view,
 )
+from bot.services.banks import BankRegistry
 from bot.services.interviews import (
     ActiveInterviewExists,
     Advance,
@@ -92,9 +93,12 @@ class _Refused(Exception):
 
 
 class InterviewFlow:
-    def __init__(self, client: discord.Client, service: InterviewService) -> None:
+    def __init__(
+        self, client: discord.Client, service: InterviewService, banks: BankRegistry
+    ) -> None:
         self.client = client
         self.service = service
+        self.banks = banks
         self._user_ids: dict[int, int] = {}
         service.subscribe(self.on_event)
 
@@ -138,6 +142,7 @@ class InterviewFlow:
                 topic=topic,
                 difficulty=difficulty,
                 guild_id=interaction.guild_id,
+                bank=self.banks.for_guild(interaction.guild_id),
             )
         except ActiveInterviewExists as exc:
             where = _link(exc.session)

@@ -46,7 +46,7 @@ class InterviewCommands(commands.Cog):
         difficulty: app_commands.Choice[str] | None = None,
     ) -> None:
         chosen = Track(track.value)
-        topics = self.bot.bank.topics(chosen)
+        topics = self.bot.app.banks.for_guild(interaction.guild_id).topics(chosen)
         if topic is not None and topic not in topics:
             await interaction.response.send_message(
                 f"Unknown topic `{topic}` for {chosen.value}. Choose one of: "
@@ -69,7 +69,8 @@ class InterviewCommands(commands.Cog):
         track_value = getattr(interaction.namespace, "track", None)
         tracks = [Track(track_value)] if track_value in {t.value for t in Track} else list(Track)
         needle = current.lower().strip()
-        names = sorted({t for tr in tracks for t in self.bot.bank.topics(tr)})
+        bank = self.bot.app.banks.for_guild(interaction.guild_id)
+        names = sorted({t for tr in tracks for t in bank.topics(tr)})
         return [app_commands.Choice(name=t, value=t) for t in names if needle in t][:25]
 
     @interview.command(
@@ -89,3 +90,7 @@ class InterviewCommands(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.flow.on_interaction(interaction)
+
+
+async def setup(bot: MockInterviewBot) -> None:
+    await bot.add_cog(InterviewCommands(bot))

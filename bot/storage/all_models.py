@@ -1,0 +1,9 @@
+"""Every ORM model module, imported once so ``Base.metadata`` knows all tables.
+
+Alembic's env.py and the tests import this. A feature with tables of its own keeps them in
+``bot/storage/models_<feature>.py`` and adds one import line here.
+"""
+
+from bot.storage.models import Base
+
+__all__ = ["Base"]
