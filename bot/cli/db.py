@@ -1,4 +1,4 @@
-"""Placeholder for `python -m bot db` until the real command lands."""
+"""`python -m bot db upgrade|downgrade|current`: schema migrations (also applied at start)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def register(sub: Any) -> None:
     down = actions.add_parser("downgrade", help="migrate the database back to REVISION")
     down.add_argument("revision")
     down.set_defaults(func=_downgrade)
-    cur = actions.add_parser("current", help="print the database's schema revision")
-    cur.set_defaults(func=_current)
+    current = actions.add_parser("current", help="print the database's schema revision")
+    current.set_defaults(func=_current)
 
 
 def _url() -> str:
@@ -28,13 +28,13 @@ def _url() -> str:
 
 def _upgrade(args: argparse.Namespace) -> int:
     upgrade_sync(_url(), args.revision)
-    print(f"database at revision {args.revision}")
+    print(f"database migrated to {args.revision}")
     return 0
 
 
 def _downgrade(args: argparse.Namespace) -> int:
     downgrade_sync(_url(), args.revision)
-    print(f"database at revision {args.revision}")
+    print(f"database migrated down to {args.revision}")
     return 0
 
 

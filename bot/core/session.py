@@ -132,6 +132,7 @@ class SessionView:
     channel_id: int | None
     current: ItemView | None
     total_items: int
+    mode: str = "solo"
 
 
 @dataclass(frozen=True, slots=True)

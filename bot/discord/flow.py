@@ -348,8 +348,8 @@ class InterviewFlow:
     async def on_event(self, event: Event) -> None:
         try:
             session = await self.service.view(event.session_id)
-            if session.platform != PLATFORM:
-                return
+            if session.platform != PLATFORM or session.mode != "solo":
+                return  # other modes (peer mocks) render their own events
             channel = await self._channel(session.channel_id)
             if channel is None:
                 return  # ephemeral mode: the user sees it on their next click

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.core.scoring import Score
 from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
@@ -132,21 +134,23 @@ def status_text(item: ItemView, channel_id: int | None) -> str:
     return f"You are on **{item.title}** ({item.question.topic}){where}{deadline}."
 
 
-HELP_LINES: tuple[tuple[str, str], ...] = (
-    (
-        "/interview start",
-        "start a private, timed mock interview (track, length, topic, difficulty)",
-    ),
-    ("/interview status", "where you are in your interview and how much time is left"),
-    ("/interview end", "end your interview now and get the scorecard"),
-    ("/help", "this list"),
-)
+def command_lines(commands: list[Any]) -> list[tuple[str, str]]:
+    """Every slash command and subcommand with its description, from the command tree itself
+    (so /help can never miss a command a feature adds)."""
+    lines: list[tuple[str, str]] = []
+    for command in sorted(commands, key=lambda c: c.name):
+        if isinstance(command, app_commands.Group):
+            for name, text in command_lines(list(command.commands)):
+                lines.append((f"{command.name} {name}", text))
+        else:
+            lines.append((command.name, command.description))
+    return lines
 
 
-def help_embed() -> discord.Embed:
+def help_embed(commands: list[Any]) -> discord.Embed:
     embed = discord.Embed(
         title="Mock interview bot",
-        description="\n".join(f"`{name}` · {text}" for name, text in HELP_LINES),
+        description="\n".join(f"`/{name}` · {text}" for name, text in command_lines(commands)),
         colour=ACCENT,
     )
     embed.set_footer(

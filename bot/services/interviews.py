@@ -39,7 +39,7 @@ from bot.core.session import (
 from bot.services.answer_writer import AnswerPartWriter
 from bot.services.deadlines import DeadlineDispatcher, DeadlineKey, Fired
 from bot.storage.database import Database
-from bot.storage.models import Answer, InterviewSession, User
+from bot.storage.models import Answer, AnswerPart, InterviewSession, User
 
 ANSWER_DEADLINE = "answer"
 REMINDER = "reminder"
@@ -223,23 +223,35 @@ class InterviewService:
         channel_id: int | None = None,
         questions: int | None = None,
         bank: QuestionSourceWithLookup | None = None,
+        fixed_questions: Sequence[Question] | None = None,
+        mode: str = "solo",
     ) -> SessionView:
+        """Start a timed session; ``fixed_questions`` skips selection (peer mocks pick theirs)."""
         source = bank or self._bank
         fmt = build_format(track, length, questions=questions)
         async with self._db.transaction() as s:
             existing = await self._open_row(s, user_id)
             if existing is not None:
                 raise ActiveInterviewExists(self._view(existing))
-            recent = await self._recent_question_ids(s, user_id, track)
-            chosen = choose_questions(
-                source, fmt, topic=topic, difficulty=difficulty, recent_ids=recent, rng=self._rng
-            )
+            if fixed_questions is not None:
+                chosen = list(fixed_questions)
+            else:
+                recent = await self._recent_question_ids(s, user_id, track)
+                chosen = choose_questions(
+                    source,
+                    fmt,
+                    topic=topic,
+                    difficulty=difficulty,
+                    recent_ids=recent,
+                    rng=self._rng,
+                )
             if not chosen:
                 raise NoQuestionsAvailable(_no_questions_message(track, topic, difficulty))
             now = self._clock.now()
             row = InterviewSession(
                 user_id=user_id,
                 platform=platform,
+                mode=mode,
                 guild_id=guild_id,
                 channel_id=channel_id,
                 track=track.value,
@@ -270,6 +282,57 @@ class InterviewService:
         self._remember(row)
         self._deadlines.committed(scheduled, ())
         return await self.view(row.id)
+
+    async def record_result(
+        self,
+        user_id: int,
+        question: Question,
+        answer_text: str,
+        *,
+        mode: str,
+        platform: str = "discord",
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        peer_score: int | None = None,
+        started_at: datetime | None = None,
+    ) -> int:
+        """Store a one-question result answered outside a timed session (a practice round, a
+        panel answer): scored automatically, with an optional peer score. Returns its id."""
+        now = self._clock.now()
+        async with self._db.transaction() as s:
+            row = InterviewSession(
+                user_id=user_id,
+                platform=platform,
+                mode=mode,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                track=question.track.value,
+                length=Length.SHORT.value,
+                status=SessionStatus.ACTIVE.value,
+                current_position=0,
+                started_at=started_at or now,
+            )
+            answer = Answer(
+                position=0,
+                question_id=question.id,
+                phase=None,
+                minutes=question.minutes,
+                status=ItemStatus.ACTIVE.value,
+                hints_used=0,
+                covered_points=[],
+                missed_points=[],
+                asked_at=started_at or now,
+                peer_score=peer_score,
+                parts=[AnswerPart(position=0, text=answer_text, created_at=now)]
+                if answer_text.strip()
+                else [],
+            )
+            row.answers = [answer]
+            s.add(row)
+            self._score(answer, ItemStatus.SUBMITTED, now)
+            self._close(row, SessionStatus.FINISHED, now)
+            await s.flush()
+            return row.id
 
     async def set_channel(
         self, session_id: int, guild_id: int | None, channel_id: int | None
@@ -750,6 +813,7 @@ class InterviewService:
             status=status,
             started_at=row.started_at,
             ended_at=row.ended_at,
+            mode=row.mode,
             guild_id=row.guild_id,
             channel_id=row.channel_id,
             current=current,

@@ -98,6 +98,9 @@ class InterviewSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(16))
+    # solo (a timed interview), peer (a study-group mock, scored by a peer), round (a channel
+    # practice round), panel (answered in front of the group); stats keep them apart.
+    mode: Mapped[str] = mapped_column(String(16), default="solo", server_default="solo")
     guild_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
     track: Mapped[str] = mapped_column(String(16))

@@ -106,6 +106,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('mode', sa.String(length=16), server_default='solo', nullable=False),
     sa.Column('guild_id', sa.BigInteger(), nullable=True),
     sa.Column('channel_id', sa.BigInteger(), nullable=True),
     sa.Column('track', sa.String(length=16), nullable=False),

@@ -85,7 +85,12 @@ class InterviewCommands(commands.Cog):
 
     @app_commands.command(name="help", description="List the bot's commands")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message(embed=render.help_embed(), ephemeral=True)
+        commands_ = (
+            self.bot.tree.get_commands(guild=interaction.guild) or self.bot.tree.get_commands()
+        )
+        await interaction.response.send_message(
+            embed=render.help_embed(list(commands_)), ephemeral=True
+        )
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
