@@ -282,20 +282,29 @@ async def test_system_design_runs_phase_by_phase(service: InterviewService) -> N
     assert advance.next_item is not None and advance.next_item.phase.name == "metrics"  # type: ignore[union-attr]
 
 
-async def test_record_result_stores_a_scored_one_question_session(service: InterviewService) -> None:
+async def test_record_result_stores_a_scored_one_question_session(
+    service: InterviewService,
+) -> None:
     user = await service.ensure_user("discord", "42")
     q = question("t-easy-0")
     sid = await service.record_result(user, q, GOOD, mode="round", guild_id=7, peer_score=2)
     card = await service.scorecard(sid)
     assert card.status is SessionStatus.FINISHED
-    assert card.items[0].auto_score == 4 and card.items[0].peer_score == 2 and card.items[0].score == 2
+    assert (
+        card.items[0].auto_score == 4 and card.items[0].peer_score == 2 and card.items[0].score == 2
+    )
     assert (await service.view(sid)).mode == "round"
 
 
 async def test_fixed_questions_skip_selection(service: InterviewService) -> None:
     user = await service.ensure_user("discord", "43")
     q = question("t-hard-1", difficulty=Difficulty.HARD)
-    view = await service.start(user, Track.TECHNICAL, Length.SHORT, platform="discord",
-                               fixed_questions=[q], mode="peer")
-    assert view.total_items == 1 and view.current is not None and view.current.question.id == "t-hard-1"
+    view = await service.start(
+        user, Track.TECHNICAL, Length.SHORT, platform="discord", fixed_questions=[q], mode="peer"
+    )
+    assert (
+        view.total_items == 1
+        and view.current is not None
+        and view.current.question.id == "t-hard-1"
+    )
     assert view.mode == "peer"
