@@ -81,13 +81,10 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
                 runner.result()  # raises LoginFailure and friends
                 return
             log.info("shutting down: finishing in-flight work")
-            await bot.close()
-            await _drain(exclude={asyncio.current_task(), runner})
+            await bot.close()  # no new interactions; handlers already running go on
+            try:
+                async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                    await app.db.writes_finished()
+            except TimeoutError:
+                log.warning("some writes were still running after %ss", SHUTDOWN_GRACE_SECONDS)
             await asyncio.gather(runner, return_exceptions=True)
-
-
-async def _drain(exclude: set[asyncio.Task[Any] | None]) -> None:
-    """Let handlers that are mid-write finish (deadlines stay in the database regardless)."""
-    pending = [t for t in asyncio.all_tasks() if t not in exclude and not t.done()]
-    if pending:
-        await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)

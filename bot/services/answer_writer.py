@@ -38,7 +38,8 @@ class AnswerPartWriter:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             try:
-                async with self._db.engine.begin() as conn:
+                async with self._db.transaction() as s:
+                    conn = await s.connection()
                     await conn.execute(insert(AnswerPart), [row for row, _ in batch])
             except Exception as exc:  # every waiter learns its row was not stored
                 for _, future in batch:

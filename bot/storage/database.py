@@ -53,13 +53,27 @@ class Database:
                 self.read_engine = create_async_engine(self.url, **read_kwargs)
                 event.listen(self.read_engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writes_in_flight = 0
+        self._no_writes = asyncio.Event()
+        self._no_writes.set()
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        self._writes_in_flight += 1
+        self._no_writes.clear()
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            self._writes_in_flight -= 1
+            if self._writes_in_flight == 0:
+                self._no_writes.set()
+
+    async def writes_finished(self) -> None:
+        """Return once no write transaction is open (graceful shutdown; the caller bounds it)."""
+        await self._no_writes.wait()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
