@@ -109,6 +109,10 @@ class InterviewFlow:
             self._user_ids[user.id] = cached
         return cached
 
+    def forget_user(self, discord_id: int) -> None:
+        """After a privacy deletion: the cached users.id of this member is gone."""
+        self._user_ids.pop(discord_id, None)
+
     async def _own_session(
         self, interaction: discord.Interaction[Any], session_id: int
     ) -> SessionView:

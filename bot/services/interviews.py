@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -182,6 +182,12 @@ class InterviewService:
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def forget_sessions(self, session_ids: Iterable[int]) -> None:
+        """Drop cached state of sessions deleted from the database (privacy deletion)."""
+        for session_id in session_ids:
+            self._cursors.pop(session_id, None)
+            self._owners.pop(session_id, None)
 
     # -- users ------------------------------------------------------------------------------
 

@@ -49,7 +49,9 @@ class User(Base):
     """A person, per platform: a Discord member or the terminal's local user."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    # AUTOINCREMENT on SQLite: a deleted user's id is never handed to someone else (ids are
+    # cached by adapters and appear in button custom_ids).
+    __table_args__ = (UniqueConstraint("platform", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -93,7 +95,11 @@ class GuildQuestion(Base):
 
 class InterviewSession(Base):
     __tablename__ = "interview_sessions"
-    __table_args__ = (Index("ix_interview_sessions_user_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_interview_sessions_user_status", "user_id", "status"),
+        Index("ix_interview_sessions_guild_started", "guild_id", "started_at"),
+        {"sqlite_autoincrement": True},  # session ids live on in buttons: never reuse one
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -207,7 +213,7 @@ class DailyAnswer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     delivery_id: Mapped[int | None] = mapped_column(
-        ForeignKey("daily_deliveries.id", ondelete="SET NULL")
+        ForeignKey("daily_deliveries.id", ondelete="SET NULL"), index=True
     )
     question_id: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
