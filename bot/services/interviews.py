@@ -233,7 +233,7 @@ class InterviewService:
         mode: str = "solo",
     ) -> SessionView:
         """Start a timed session; ``fixed_questions`` skips selection (peer mocks pick theirs)."""
-        source = bank or self._bank
+        source = bank if bank is not None else self._bank
         fmt = build_format(track, length, questions=questions)
         async with self._db.transaction() as s:
             existing = await self._open_row(s, user_id)
