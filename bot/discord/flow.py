@@ -285,7 +285,7 @@ class InterviewFlow:
         match = ANSWER_MODAL_RE.fullmatch(str(data.get("custom_id", "")))
         if match:
             await self.on_answer(
-                interaction, int(match["sid"]), int(match["pos"]), _modal_value(interaction)
+                interaction, int(match["sid"]), int(match["pos"]), modal_value(interaction)
             )
 
     @guarded
@@ -430,7 +430,7 @@ def _link(session: SessionView) -> str:
     return f": <#{session.channel_id}>"
 
 
-def _modal_value(interaction: discord.Interaction[Any]) -> str:
+def modal_value(interaction: discord.Interaction[Any]) -> str:
     """The answer field's value; rows of text inputs, or type 18 labels wrapping one."""
     data: dict[str, Any] = dict(interaction.data or {})
     for row in data.get("components", []):
