@@ -215,6 +215,9 @@ class InterviewFlow:
                 interaction, "You have no interview in progress. Start one with /interview start."
             )
             return
+        if session.mode != "solo":
+            await reply(interaction, _not_solo(session))
+            return
         await reply(interaction, render.status_text(session.current, session.channel_id))
 
     @guarded
@@ -222,6 +225,9 @@ class InterviewFlow:
         session = await self.service.open_session(await self.user_id(interaction.user))
         if session is None:
             await reply(interaction, "You have no interview in progress.")
+            return
+        if session.mode != "solo":  # a peer round: its interviewer ends it, privately
+            await reply(interaction, _not_solo(session))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         card = await self.service.end(session.id)
@@ -422,6 +428,11 @@ class InterviewFlow:
             await interaction.edit_original_response(embeds=embeds, view=None)
         except discord.HTTPException:
             log.info("could not close question message %s", message.id)
+
+
+def _not_solo(session: SessionView) -> str:
+    where = f" in <#{session.channel_id}>" if session.channel_id else ""
+    return f"Your peer mock round runs{where}; the interviewer ends it there."
 
 
 def _link(session: SessionView) -> str:

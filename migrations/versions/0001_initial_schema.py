@@ -45,6 +45,17 @@ def upgrade() -> None:
     sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('guild_id', name=op.f('pk_guild_settings'))
     )
+    op.create_table('peer_timers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('ref_id', sa.BigInteger(), nullable=False),
+    sa.Column('due_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_timers')),
+    sa.UniqueConstraint('kind', 'ref_id', name=op.f('uq_peer_timers_kind'))
+    )
+    with op.batch_alter_table('peer_timers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_timers_due_at'), ['due_at'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(length=16), nullable=False),
@@ -53,7 +64,8 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('platform', 'external_id', name=op.f('uq_users_platform'))
+    sa.UniqueConstraint('platform', 'external_id', name=op.f('uq_users_platform')),
+    sqlite_autoincrement=True
     )
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -84,8 +96,39 @@ def upgrade() -> None:
     sa.UniqueConstraint('user_id', 'question_id', 'local_date', name=op.f('uq_daily_answers_user_id'))
     )
     with op.batch_alter_table('daily_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_daily_answers_delivery_id'), ['delivery_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_daily_answers_user_id'), ['user_id'], unique=False)
 
+    op.create_table('daily_cards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.Integer(), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=True),
+    sa.Column('stability', sa.Float(), nullable=True),
+    sa.Column('difficulty', sa.Float(), nullable=True),
+    sa.Column('due', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_review', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviews', sa.Integer(), nullable=False),
+    sa.Column('last_score', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_daily_cards_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_cards')),
+    sa.UniqueConstraint('user_id', 'question_id', name=op.f('uq_daily_cards_user_id'))
+    )
+    with op.batch_alter_table('daily_cards', schema=None) as batch_op:
+        batch_op.create_index('ix_daily_cards_user_due', ['user_id', 'due'], unique=False)
+
+    op.create_table('daily_subscriptions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('guild_id', sa.BigInteger(), nullable=True),
+    sa.Column('time', sa.String(length=5), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('track', sa.String(length=16), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_daily_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_daily_subscriptions'))
+    )
     op.create_table('guild_questions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('guild_id', sa.BigInteger(), nullable=False),
@@ -121,10 +164,87 @@ def upgrade() -> None:
     sa.Column('started_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_interview_sessions_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interview_sessions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('interview_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_interview_sessions_guild_started', ['guild_id', 'started_at'], unique=False)
         batch_op.create_index('ix_interview_sessions_user_status', ['user_id', 'status'], unique=False)
+
+    op.create_table('peer_pairs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('guild_id', sa.BigInteger(), nullable=False),
+    sa.Column('channel_id', sa.BigInteger(), nullable=True),
+    sa.Column('thread_id', sa.BigInteger(), nullable=True),
+    sa.Column('track', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('member_a_id', sa.Integer(), nullable=False),
+    sa.Column('member_b_id', sa.Integer(), nullable=False),
+    sa.Column('difficulty_a', sa.String(length=16), nullable=True),
+    sa.Column('difficulty_b', sa.String(length=16), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('state_since', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('a_ready_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('b_ready_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('a_acted_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('b_acted_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('no_show_ids', sa.JSON(), nullable=False),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_a_id'], ['users.id'], name=op.f('fk_peer_pairs_member_a_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_b_id'], ['users.id'], name=op.f('fk_peer_pairs_member_b_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_pairs'))
+    )
+    with op.batch_alter_table('peer_pairs', schema=None) as batch_op:
+        batch_op.create_index('ix_peer_pairs_guild_state', ['guild_id', 'state'], unique=False)
+        batch_op.create_index('ix_peer_pairs_member_a', ['member_a_id', 'id'], unique=False)
+        batch_op.create_index('ix_peer_pairs_member_b', ['member_b_id', 'id'], unique=False)
+
+    op.create_table('peer_queue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('guild_id', sa.BigInteger(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('track', sa.String(length=16), nullable=False),
+    sa.Column('difficulty', sa.String(length=16), nullable=True),
+    sa.Column('channel_id', sa.BigInteger(), nullable=True),
+    sa.Column('joined_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_peer_queue_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_queue')),
+    sa.UniqueConstraint('guild_id', 'user_id', name=op.f('uq_peer_queue_guild_id'))
+    )
+    with op.batch_alter_table('peer_queue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_queue_user_id'), ['user_id'], unique=False)
+
+    op.create_table('practice_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('guild_id', sa.BigInteger(), nullable=False),
+    sa.Column('channel_id', sa.BigInteger(), nullable=False),
+    sa.Column('active_channel_id', sa.BigInteger(), nullable=True),
+    sa.Column('thread_id', sa.BigInteger(), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('question_id', sa.String(length=100), nullable=False),
+    sa.Column('track', sa.String(length=16), nullable=False),
+    sa.Column('topic', sa.String(length=64), nullable=True),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('starter_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answer_due_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revealed_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('announced', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['users.id'], name=op.f('fk_practice_rounds_candidate_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['starter_id'], ['users.id'], name=op.f('fk_practice_rounds_starter_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_rounds')),
+    sa.UniqueConstraint('active_channel_id', name=op.f('uq_practice_rounds_active_channel_id'))
+    )
+    with op.batch_alter_table('practice_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_practice_rounds_due_at'), ['due_at'], unique=False)
+        batch_op.create_index('ix_practice_rounds_guild_started', ['guild_id', 'started_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_practice_rounds_thread_id'), ['thread_id'], unique=False)
 
     op.create_table('streaks',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -174,6 +294,93 @@ def upgrade() -> None:
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadlines_due_at'), ['due_at'], unique=False)
 
+    op.create_table('peer_invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('guild_id', sa.BigInteger(), nullable=False),
+    sa.Column('channel_id', sa.BigInteger(), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('inviter_id', sa.Integer(), nullable=False),
+    sa.Column('invitee_id', sa.Integer(), nullable=False),
+    sa.Column('track', sa.String(length=16), nullable=False),
+    sa.Column('difficulty', sa.String(length=16), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('pair_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('responded_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['invitee_id'], ['users.id'], name=op.f('fk_peer_invites_invitee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inviter_id'], ['users.id'], name=op.f('fk_peer_invites_inviter_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pair_id'], ['peer_pairs.id'], name=op.f('fk_peer_invites_pair_id_peer_pairs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_invites'))
+    )
+    with op.batch_alter_table('peer_invites', schema=None) as batch_op:
+        batch_op.create_index('ix_peer_invites_inviter_status', ['inviter_id', 'status'], unique=False)
+
+    op.create_table('peer_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pair_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('interviewer_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.String(length=100), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('ended_by', sa.String(length=16), nullable=True),
+    sa.Column('score_slots', sa.Integer(), nullable=False),
+    sa.Column('hints_revealed', sa.Integer(), nullable=False),
+    sa.Column('follow_ups_revealed', sa.Integer(), nullable=False),
+    sa.Column('strengths', sa.Text(), nullable=True),
+    sa.Column('improvements', sa.Text(), nullable=True),
+    sa.Column('feedback_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('rating_comment', sa.Text(), nullable=True),
+    sa.Column('rated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_id'], ['users.id'], name=op.f('fk_peer_rounds_candidate_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['interviewer_id'], ['users.id'], name=op.f('fk_peer_rounds_interviewer_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pair_id'], ['peer_pairs.id'], name=op.f('fk_peer_rounds_pair_id_peer_pairs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['interview_sessions.id'], name=op.f('fk_peer_rounds_session_id_interview_sessions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_rounds')),
+    sa.UniqueConstraint('pair_id', 'number', name=op.f('uq_peer_rounds_pair_id')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_peer_rounds_session_id'))
+    )
+    with op.batch_alter_table('peer_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_rounds_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_peer_rounds_interviewer_id'), ['interviewer_id'], unique=False)
+
+    op.create_table('practice_panel_ballots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('scorer_id', sa.Integer(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['practice_rounds.id'], name=op.f('fk_practice_panel_ballots_round_id_practice_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scorer_id'], ['users.id'], name=op.f('fk_practice_panel_ballots_scorer_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_panel_ballots')),
+    sa.UniqueConstraint('round_id', 'scorer_id', name=op.f('uq_practice_panel_ballots_round_id'))
+    )
+    op.create_table('practice_round_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('result_session_id', sa.Integer(), nullable=True),
+    sa.Column('auto_score', sa.Integer(), nullable=True),
+    sa.Column('covered_points', sa.Integer(), nullable=True),
+    sa.Column('votes', sa.Integer(), nullable=False),
+    sa.Column('won', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['result_session_id'], ['interview_sessions.id'], name=op.f('fk_practice_round_answers_result_session_id_interview_sessions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['round_id'], ['practice_rounds.id'], name=op.f('fk_practice_round_answers_round_id_practice_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_practice_round_answers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_round_answers')),
+    sa.UniqueConstraint('round_id', 'user_id', name=op.f('uq_practice_round_answers_round_id'))
+    )
+    with op.batch_alter_table('practice_round_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_practice_round_answers_user_id'), ['user_id'], unique=False)
+
     op.create_table('answer_parts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('answer_id', sa.Integer(), nullable=False),
@@ -184,12 +391,70 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_parts')),
     sa.UniqueConstraint('answer_id', 'position', name=op.f('uq_answer_parts_answer_id'))
     )
+    op.create_table('peer_point_scores',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('point_index', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('scored_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['peer_rounds.id'], name=op.f('fk_peer_point_scores_round_id_peer_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_peer_point_scores')),
+    sa.UniqueConstraint('round_id', 'position', 'point_index', name=op.f('uq_peer_point_scores_round_id'))
+    )
+    op.create_table('practice_round_answer_parts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['practice_round_answers.id'], name=op.f('fk_practice_round_answer_parts_answer_id_practice_round_answers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_round_answer_parts')),
+    sa.UniqueConstraint('answer_id', 'position', name=op.f('uq_practice_round_answer_parts_answer_id'))
+    )
+    op.create_table('practice_round_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('voter_id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['practice_round_answers.id'], name=op.f('fk_practice_round_votes_answer_id_practice_round_answers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['practice_rounds.id'], name=op.f('fk_practice_round_votes_round_id_practice_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['voter_id'], ['users.id'], name=op.f('fk_practice_round_votes_voter_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_round_votes')),
+    sa.UniqueConstraint('round_id', 'voter_id', name=op.f('uq_practice_round_votes_round_id'))
+    )
+    with op.batch_alter_table('practice_round_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_practice_round_votes_answer_id'), ['answer_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('practice_round_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_practice_round_votes_answer_id'))
+
+    op.drop_table('practice_round_votes')
+    op.drop_table('practice_round_answer_parts')
+    op.drop_table('peer_point_scores')
     op.drop_table('answer_parts')
+    with op.batch_alter_table('practice_round_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_practice_round_answers_user_id'))
+
+    op.drop_table('practice_round_answers')
+    op.drop_table('practice_panel_ballots')
+    with op.batch_alter_table('peer_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_rounds_interviewer_id'))
+        batch_op.drop_index(batch_op.f('ix_peer_rounds_candidate_id'))
+
+    op.drop_table('peer_rounds')
+    with op.batch_alter_table('peer_invites', schema=None) as batch_op:
+        batch_op.drop_index('ix_peer_invites_inviter_status')
+
+    op.drop_table('peer_invites')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadlines_due_at'))
 
@@ -199,16 +464,39 @@ def downgrade() -> None:
 
     op.drop_table('answers')
     op.drop_table('streaks')
+    with op.batch_alter_table('practice_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_practice_rounds_thread_id'))
+        batch_op.drop_index('ix_practice_rounds_guild_started')
+        batch_op.drop_index(batch_op.f('ix_practice_rounds_due_at'))
+
+    op.drop_table('practice_rounds')
+    with op.batch_alter_table('peer_queue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_queue_user_id'))
+
+    op.drop_table('peer_queue')
+    with op.batch_alter_table('peer_pairs', schema=None) as batch_op:
+        batch_op.drop_index('ix_peer_pairs_member_b')
+        batch_op.drop_index('ix_peer_pairs_member_a')
+        batch_op.drop_index('ix_peer_pairs_guild_state')
+
+    op.drop_table('peer_pairs')
     with op.batch_alter_table('interview_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_interview_sessions_user_status')
+        batch_op.drop_index('ix_interview_sessions_guild_started')
 
     op.drop_table('interview_sessions')
     with op.batch_alter_table('guild_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_guild_questions_guild_id'))
 
     op.drop_table('guild_questions')
+    op.drop_table('daily_subscriptions')
+    with op.batch_alter_table('daily_cards', schema=None) as batch_op:
+        batch_op.drop_index('ix_daily_cards_user_due')
+
+    op.drop_table('daily_cards')
     with op.batch_alter_table('daily_answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_daily_answers_user_id'))
+        batch_op.drop_index(batch_op.f('ix_daily_answers_delivery_id'))
 
     op.drop_table('daily_answers')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -216,6 +504,10 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     op.drop_table('users')
+    with op.batch_alter_table('peer_timers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_timers_due_at'))
+
+    op.drop_table('peer_timers')
     op.drop_table('guild_settings')
     op.drop_table('daily_deliveries')
     # ### end Alembic commands ###
