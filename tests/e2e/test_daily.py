@@ -9,32 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.questions import Question
 from bot.core.spaced_repetition import daily_rubric
 from bot.discord.client import MockInterviewBot
 from bot.discord.features.daily import DailyCommands
 from bot.discord.permissions import NOT_A_MODERATOR
-from bot.storage.all_models import Base
-from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery
 from tests.e2e.conftest import BotFactory
 from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage
 
 Running = tuple[App, MockInterviewBot]
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the FakeClock's start: 10:00 in Berlin
-
-
-@pytest.fixture(autouse=True)
-async def daily_schema(settings: Settings) -> None:
-    """The feature's own tables have no migration yet (the lead engineer generates them):
-    migrate, then create whatever tables the models add. A no-op once the migration exists."""
-    db = Database(settings.database_url)
-    await db.migrate()
-    async with db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await db.dispose()
 
 
 def scheduler_of(bot: MockInterviewBot) -> Any:
@@ -400,3 +386,57 @@ async def test_streak_command_before_and_after_answers(
     clock.advance(days=1)  # a day without an answer
     broken = await fake_discord.slash(world.bob, world.general, "daily", subcommand="streak")
     assert "**0** days · best **2**" in (await broken.final_message()).content
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "setup_at", "before", "due"),
+    [
+        # Clocks in Berlin go forward on Sunday 29 March 2026: 08:00 is 06:00 UTC that day,
+        # not 07:00 UTC as the day before.
+        (
+            "Europe/Berlin",
+            "08:00",
+            datetime(2026, 3, 28, 12, 0, tzinfo=UTC),
+            datetime(2026, 3, 29, 5, 59, tzinfo=UTC),
+            datetime(2026, 3, 29, 6, 0, tzinfo=UTC),
+        ),
+        # ... and back on Sunday 25 October 2026: 08:00 is 07:00 UTC again.
+        (
+            "Europe/Berlin",
+            "08:00",
+            datetime(2026, 10, 24, 12, 0, tzinfo=UTC),
+            datetime(2026, 10, 25, 6, 59, tzinfo=UTC),
+            datetime(2026, 10, 25, 7, 0, tzinfo=UTC),
+        ),
+        # A quarter-hour offset: 07:30 in Kathmandu (UTC+05:45) is 01:45 UTC.
+        (
+            "Asia/Kathmandu",
+            "07:30",
+            datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+            datetime(2026, 1, 6, 1, 44, tzinfo=UTC),
+            datetime(2026, 1, 6, 1, 45, tzinfo=UTC),
+        ),
+    ],
+)
+async def test_guild_post_keeps_local_time_across_dst_and_odd_offsets(
+    fake_discord: FakeDiscord,
+    world: DefaultWorld,
+    running: Running,
+    clock: FakeClock,
+    zone: str,
+    local: str,
+    setup_at: datetime,
+    before: datetime,
+    due: datetime,
+) -> None:
+    _, bot = running
+    scheduler = scheduler_of(bot)
+    clock.set(setup_at)  # after today's post time: the first post is tomorrow's
+    await scheduler.settled()
+    await setup_daily(fake_discord, world, channel=world.general, time=local, timezone=zone)
+    clock.set(before)
+    await scheduler.settled()
+    assert daily_posts(fake_discord, world.general) == []
+    clock.set(due)
+    await scheduler.settled()
+    await fake_discord.wait_until(lambda: len(daily_posts(fake_discord, world.general)) == 1)

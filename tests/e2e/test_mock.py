@@ -18,7 +18,6 @@ from bot.core.questions import Difficulty, Question, RubricPoint, Track
 from bot.discord.client import MockInterviewBot
 from bot.services._peer_store import PEER_TABLES
 from bot.services.peer_mocks import PairState, PeerMockService, RoundStatus, RoundView
-from bot.storage.all_models import Base
 from bot.storage.database import Database
 from bot.storage.models import GuildQuestion, GuildSettings
 from tests.e2e.conftest import BotFactory
@@ -30,15 +29,12 @@ Running = tuple[App, MockInterviewBot]
 
 @pytest.fixture
 async def settings(tmp_path: Path, world: DefaultWorld) -> Settings:
-    """The e2e database with every table (migrations, then the tables whose migration the lead
-    engineer generates at the end: create_all skips the ones that exist), and this server's own
-    questions instead of the bundled ones, loaded at start-up as in production."""
+    """The e2e database, migrated, with this server's own questions instead of the bundled
+    ones, loaded at start-up as in production."""
     url = f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3"
     db = Database(url)
     try:
         await db.migrate()
-        async with db.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
         now = datetime.now(UTC)
         async with db.transaction() as s:
             s.add(

@@ -10,20 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.discord.client import MockInterviewBot
 from bot.services.practice_rounds import PracticeRoundService
-from bot.storage.database import Database
 from bot.storage.models import Answer, InterviewSession
 from bot.storage.models_rounds import (
-    PRACTICE_TABLES,
     PracticePanelBallot,
     PracticeRoundAnswer,
     PracticeRoundAnswerPart,
     PracticeRoundVote,
 )
-from bot.storage.models_rounds import Base as RoundsBase
 from tests.e2e.conftest import BotFactory
 from tests.loopback import DefaultWorld, FakeChannel, FakeDiscord, FakeMember, FakeMessage
 
@@ -31,21 +27,7 @@ Running = tuple[App, MockInterviewBot]
 
 
 @pytest.fixture
-async def practice_db(settings: Settings) -> None:
-    """Migrate, then add the practice tables if the migrations don't create them yet."""
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
-        async with db.engine.begin() as conn:
-            await conn.run_sync(
-                lambda c: RoundsBase.metadata.create_all(c, tables=list(PRACTICE_TABLES))
-            )
-    finally:
-        await db.dispose()
-
-
-@pytest.fixture
-async def running(practice_db: None, bot_factory: BotFactory) -> AsyncIterator[Running]:
+async def running(bot_factory: BotFactory) -> AsyncIterator[Running]:
     async with bot_factory() as pair:
         yield pair
 
@@ -188,7 +170,6 @@ async def test_topic_autocomplete_and_unknown_topic(
 async def test_thirty_members_answer_within_one_second(
     fake_discord: FakeDiscord,
     world: DefaultWorld,
-    practice_db: None,
     bot_factory: BotFactory,
     clock: FakeClock,
 ) -> None:
@@ -449,7 +430,6 @@ async def test_not_in_a_thread_or_dm(
 async def test_a_round_survives_a_restart(
     fake_discord: FakeDiscord,
     world: DefaultWorld,
-    practice_db: None,
     bot_factory: BotFactory,
     clock: FakeClock,
 ) -> None:
@@ -486,7 +466,6 @@ async def test_a_round_survives_a_restart(
 async def test_vote_buttons_work_after_a_restart(
     fake_discord: FakeDiscord,
     world: DefaultWorld,
-    practice_db: None,
     bot_factory: BotFactory,
     clock: FakeClock,
 ) -> None:
@@ -506,7 +485,6 @@ async def test_vote_buttons_work_after_a_restart(
 async def test_panel_answer_then_the_group_scores_it(
     fake_discord: FakeDiscord,
     world: DefaultWorld,
-    practice_db: None,
     bot_factory: BotFactory,
 ) -> None:
     erin = fake_discord.add_member(world.guild, "erin")
