@@ -82,11 +82,11 @@ async def _open_or_start(
     svc = app.interviews
     existing = await svc.open_session(user)
     if existing is not None:
-        done = sum(1 for _ in range(existing.current.position if existing.current else 0))
+        position = existing.current.position if existing.current else 0
         summary = (
             f"You have an unfinished {existing.track.value} interview started "
             f"{existing.started_at.astimezone():%Y-%m-%d %H:%M} "
-            f"(item {done + 1} of {existing.total_items})."
+            f"(item {position + 1} of {existing.total_items})."
         )
         if args.resume:
             resume = True

@@ -58,10 +58,3 @@ class FakeClock:
             finally:
                 changed.cancel()
                 interrupted.cancel()
-
-
-def utc(dt: datetime) -> datetime:
-    """Normalise to aware UTC; naive values are rejected rather than guessed."""
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime: store and compare UTC-aware values only")
-    return dt.astimezone(UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.questions import PHASE_NAMES, Difficulty, Phase, Track
+from bot.core.questions import Difficulty, Phase, Track
 
 
 class Length(StrEnum):
@@ -111,7 +111,3 @@ def scale_phases(phases: tuple[Phase, ...], total_minutes: int) -> tuple[int, ..
         j = max(range(len(result)), key=lambda k: result[k])
         result[j] -= 1
     return tuple(result)
-
-
-def phase_order(name: str) -> int:
-    return PHASE_NAMES.index(name)

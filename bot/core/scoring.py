@@ -72,10 +72,6 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def normalise_words(text: str) -> list[str]:
-    return [_stem(w) for w in _words(text)]
-
-
 def _grams(words: list[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(
         tuple("".join(words[i : i + n]) for i in range(len(words) - n + 1))

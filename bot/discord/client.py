@@ -16,7 +16,8 @@ from discord.ext import commands
 import bot.discord.features
 from bot.app import App
 from bot.discord.components import DYNAMIC_ITEMS
-from bot.discord.flow import InterviewFlow, reply
+from bot.discord.flow import InterviewFlow
+from bot.discord.guard import reply
 
 log = logging.getLogger(__name__)
 

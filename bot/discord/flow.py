@@ -8,9 +8,7 @@ anything that writes more than one message defers first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any
 
 import discord
 
@@ -25,6 +23,7 @@ from bot.discord.components import (
     question_view,
     scorecard_view,
 )
+from bot.discord.guard import handler_guard, reply
 from bot.services.banks import BankRegistry
 from bot.services.interviews import (
     ActiveInterviewExists,
@@ -41,51 +40,26 @@ from bot.services.interviews import (
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
-P = ParamSpec("P")
-Handler = Callable[Concatenate["InterviewFlow", discord.Interaction[Any], P], Awaitable[None]]
 
 
-async def reply(
-    interaction: discord.Interaction[Any], content: str, *, ephemeral: bool = True
-) -> None:
-    """Answer an interaction whether or not it was already responded to or deferred."""
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral)
-    else:
-        await interaction.response.send_message(content, ephemeral=ephemeral)
+def _explain(exc: Exception) -> str | None:
+    if isinstance(exc, NotYourInterview):
+        return (
+            "Only the candidate can use this interview's buttons. "
+            "Start your own with /interview start."
+        )
+    if isinstance(exc, StaleAction):
+        return "That question has already moved on; use the newest message."
+    if isinstance(exc, InterviewError | _Refused):
+        return str(exc)
+    return None
 
 
-def guarded(func: Handler[P]) -> Handler[P]:
-    """User-facing errors become a short ephemeral message; bugs are logged with a traceback."""
-
-    @wraps(func)
-    async def wrapper(
-        self: InterviewFlow, interaction: discord.Interaction[Any], *a: P.args, **kw: P.kwargs
-    ) -> None:
-        try:
-            await func(self, interaction, *a, **kw)
-        except NotYourInterview:
-            await reply(
-                interaction,
-                "Only the candidate can use this interview's buttons. "
-                "Start your own with /interview start.",
-            )
-        except StaleAction:
-            await reply(interaction, "That question has already moved on; use the newest message.")
-        except (InterviewError, _Refused) as exc:  # includes NotYourInterview
-            await reply(interaction, str(exc))
-        except Exception:
-            log.exception("interaction %s failed", interaction.data)
-            try:
-                await reply(
-                    interaction,
-                    "Something went wrong on our side; your answers are saved. "
-                    "Try again, or use /interview status.",
-                )
-            except Exception:  # the connection may be gone (shutdown); the log has the cause
-                log.info("could not report the failure to the user", exc_info=True)
-
-    return wrapper  # type: ignore[return-value]
+guarded = handler_guard(
+    explain=_explain,
+    sorry="Something went wrong on our side; your answers are saved. "
+    "Try again, or use /interview status.",
+)
 
 
 class _Refused(Exception):
@@ -231,7 +205,7 @@ class InterviewFlow:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         card = await self.service.end(session.id)
-        channel = await self._channel(session.channel_id)
+        channel = await self.channel(session.channel_id)
         if channel is None:
             await self._send_scorecard(interaction.followup, card, ephemeral=True)
             return
@@ -360,7 +334,7 @@ class InterviewFlow:
             session = await self.service.view(event.session_id)
             if session.platform != PLATFORM or session.mode != "solo":
                 return  # other modes (peer mocks) render their own events
-            channel = await self._channel(session.channel_id)
+            channel = await self.channel(session.channel_id)
             if channel is None:
                 return  # ephemeral mode: the user sees it on their next click
             if isinstance(event, ReminderDue):
@@ -379,7 +353,7 @@ class InterviewFlow:
 
     # -- rendering helpers ------------------------------------------------------------------
 
-    async def _channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
+    async def channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
         if channel_id is None:
             return None
         channel = self.client.get_channel(channel_id)

@@ -8,15 +8,14 @@ interviewer in their last rounds of the track, and never a question already used
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from collections.abc import Set as AbstractSet
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.questions import Difficulty, Question, Track
-from bot.core.selection import RECENT_SESSIONS
+from bot.core.selection import RECENT_SESSIONS, QuestionSource
 from bot.core.session import ItemStatus
 from bot.storage.models import Answer, InterviewSession
 from bot.storage.models_peer import PeerPair, PeerRound
@@ -30,18 +29,8 @@ _SEEN = (
 )
 
 
-class Selectable(Protocol):
-    def select(
-        self,
-        track: Track,
-        topics: Collection[str] | None = None,
-        difficulties: Collection[Difficulty] | None = None,
-        exclude_ids: AbstractSet[str] = frozenset(),
-    ) -> Sequence[Question]: ...
-
-
 def choose_question(
-    bank: Selectable,
+    bank: QuestionSource,
     track: Track,
     difficulty: Difficulty | None,
     *,

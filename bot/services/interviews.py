@@ -173,13 +173,6 @@ class InterviewService:
     def clock(self) -> Clock:
         return self._clock
 
-    @property
-    def bank(self) -> QuestionSourceWithLookup:
-        return self._bank
-
-    def set_bank(self, bank: QuestionSourceWithLookup) -> None:
-        self._bank = bank
-
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
@@ -859,13 +852,11 @@ def _answer_text(answer: Answer) -> str:
 
 
 def _missing_question(question_id: str) -> Question:
-    from bot.core.questions import Difficulty as D
-
     return Question(
         id=question_id,
         track=Track.TECHNICAL,
         topic="unknown",
-        difficulty=D.MEDIUM,
+        difficulty=Difficulty.MEDIUM,
         minutes=1,
         prompt="(This question is no longer in the bank.)",
         reference_answer="(not available)",

@@ -23,7 +23,7 @@ from bot.core.scoring import (
         "classic over-fitting",
         "over fitting again",
         "OVERFITTED",
-        "overfitt ing"[:7] + "ting here",
+        "overfitting here",
         "It overfitted badly",
     ],
 )

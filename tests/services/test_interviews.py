@@ -214,8 +214,15 @@ async def test_restart_fires_overdue_deadline(
     card = await svc2.scorecard(sid)
     assert card.items[0].status is ItemStatus.TIMED_OUT
     assert card.items[0].answer_text == "written before the crash"
-    # The whole short session timed out question by question; nothing was lost.
-    assert card.status is SessionStatus.ACTIVE or card.status is SessionStatus.FINISHED
+    # Only the overdue question timed out; the next one got a fresh deadline from "now".
+    assert [i.status for i in card.items] == [
+        ItemStatus.TIMED_OUT,
+        ItemStatus.ACTIVE,
+        ItemStatus.PENDING,
+        ItemStatus.PENDING,
+    ]
+    current = (await svc2.view(sid)).current
+    assert current is not None and current.asked_at == clock.now()
     await second.stop()
 
 

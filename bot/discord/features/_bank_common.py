@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord.flow import reply
+from bot.discord.guard import explain_as_str, handler_guard
 from bot.discord.permissions import NOT_A_MODERATOR, is_moderator
 from bot.services._bank_types import BankAdminError
 from bot.services.guild_settings import GuildSettingsService
@@ -18,35 +15,15 @@ if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
     from bot.services.bank_admin import BankAdminService
 
-log = logging.getLogger(__name__)
-P = ParamSpec("P")
-Handler = Callable[Concatenate[Any, discord.Interaction[Any], P], Awaitable[None]]
-
 
 class Refused(Exception):
     """The user may not do this here; the message says what is allowed."""
 
 
-def guarded(func: Handler[P]) -> Handler[P]:
-    """User mistakes become one ephemeral sentence; bugs are logged with a traceback and the user
-    gets a short apology."""
-
-    @wraps(func)
-    async def wrapper(
-        self: Any, interaction: discord.Interaction[Any], *a: P.args, **kw: P.kwargs
-    ) -> None:
-        try:
-            await func(self, interaction, *a, **kw)
-        except (Refused, BankAdminError) as exc:
-            await reply(interaction, str(exc))
-        except Exception:
-            log.exception("interaction %s failed", interaction.data)
-            try:
-                await reply(interaction, "Something went wrong on our side; nothing was changed.")
-            except Exception:  # the connection may be gone (shutdown); the log has the cause
-                log.info("could not report the failure to the user", exc_info=True)
-
-    return wrapper  # type: ignore[return-value]
+guarded = handler_guard(
+    explain=explain_as_str(Refused, BankAdminError),
+    sorry="Something went wrong on our side; nothing was changed.",
+)
 
 
 def guild_of(interaction: discord.Interaction[Any]) -> discord.Guild:

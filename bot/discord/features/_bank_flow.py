@@ -28,7 +28,7 @@ from bot.discord.features._bank_views import (
     retry_view,
     too_long_to_edit,
 )
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.services._bank_form import TEXT_FIELDS, FormInvalid, form_from, form_of
 from bot.services._bank_types import SYSTEM_DESIGN_FORM, BankAdminError, Saved
 from bot.services.bank_admin import BankAdminService

@@ -21,7 +21,7 @@ from bot.discord.features._bank_views import (
     review_view,
     too_long_to_edit,
 )
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.services._bank_form import FormInvalid, QuestionForm, form_of
 from bot.services._bank_types import BankAdminError, ReviewOutcome
 

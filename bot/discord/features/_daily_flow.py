@@ -8,10 +8,7 @@ response), after one read that spares a member typing an answer that would not c
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -19,7 +16,7 @@ from bot.core.daily_schedule import InvalidSchedule
 from bot.core.questions import Track
 from bot.discord.features import _daily_render as render
 from bot.discord.features._daily_components import DailyAnswerModal, answer_view
-from bot.discord.flow import reply
+from bot.discord.guard import explain_as_str, handler_guard, reply
 from bot.discord.permissions import NOT_A_MODERATOR, is_moderator
 from bot.services.daily import (
     GUILD,
@@ -36,33 +33,12 @@ from bot.services.daily import (
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
 
-log = logging.getLogger(__name__)
-P = ParamSpec("P")
-Handler = Callable[Concatenate["DailyFlow", discord.Interaction[Any], P], Awaitable[None]]
 
-
-def guarded(func: Handler[P]) -> Handler[P]:
-    """User mistakes become one ephemeral sentence; bugs are logged with a traceback."""
-
-    @wraps(func)
-    async def wrapper(
-        self: DailyFlow, interaction: discord.Interaction[Any], *a: P.args, **kw: P.kwargs
-    ) -> None:
-        try:
-            await func(self, interaction, *a, **kw)
-        except (DailyError, InvalidSchedule) as exc:
-            await reply(interaction, str(exc))
-        except Exception:
-            log.exception("daily interaction %s failed", interaction.data)
-            try:
-                await reply(
-                    interaction,
-                    "Something went wrong on our side; nothing you wrote was lost. Try again.",
-                )
-            except Exception:  # the connection may be gone (shutdown); the log has the cause
-                log.info("could not report the failure to the user", exc_info=True)
-
-    return wrapper  # type: ignore[return-value]
+guarded = handler_guard(
+    explain=explain_as_str(DailyError, InvalidSchedule),
+    sorry="Something went wrong on our side; nothing you wrote was lost. Try again.",
+    what="daily interaction",
+)
 
 
 class DailyFlow:

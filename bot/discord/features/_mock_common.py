@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord.flow import reply
+from bot.discord.guard import handler_guard
 from bot.services.interviews import InterviewError, NotYourInterview, StaleAction
 from bot.services.peer_mocks import Member, PeerBusy, PeerError, PeerMockService
 
@@ -17,38 +15,23 @@ if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
 
 log = logging.getLogger("bot.discord.features.mock")
-P = ParamSpec("P")
-S = TypeVar("S", bound="MockBase")
-Handler = Callable[Concatenate[S, discord.Interaction[Any], P], Awaitable[None]]
 SORRY = "Something went wrong on our side; nothing you wrote was lost. Try again in a moment."
 
 
-def guarded(func: Handler[S, P]) -> Handler[S, P]:
-    """User mistakes get one clear ephemeral sentence; bugs are logged with a traceback."""
+def _explain(exc: Exception) -> str | None:
+    if isinstance(exc, PeerBusy):
+        where = f" It is in <#{exc.pair.thread_id}>." if exc.pair.thread_id else ""
+        return f"{exc}{where}"
+    if isinstance(exc, StaleAction):
+        return "That phase has already moved on; use the newest round card."
+    if isinstance(exc, NotYourInterview):
+        return "Only the candidate answers in this round."
+    if isinstance(exc, PeerError | InterviewError):
+        return str(exc)
+    return None
 
-    @wraps(func)
-    async def wrapper(
-        self: S, interaction: discord.Interaction[Any], *a: P.args, **kw: P.kwargs
-    ) -> None:
-        try:
-            await func(self, interaction, *a, **kw)
-        except PeerBusy as exc:
-            where = f" It is in <#{exc.pair.thread_id}>." if exc.pair.thread_id else ""
-            await reply(interaction, f"{exc}{where}")
-        except StaleAction:
-            await reply(interaction, "That phase has already moved on; use the newest round card.")
-        except NotYourInterview:
-            await reply(interaction, "Only the candidate answers in this round.")
-        except (PeerError, InterviewError) as exc:
-            await reply(interaction, str(exc))
-        except Exception:
-            log.exception("peer mock interaction %s failed", interaction.data)
-            try:
-                await reply(interaction, SORRY)
-            except Exception:  # the connection may be gone (shutdown); the log has the cause
-                log.info("could not report the failure to the user", exc_info=True)
 
-    return wrapper  # type: ignore[return-value]
+guarded = handler_guard(explain=_explain, sorry=SORRY, what="peer mock interaction")
 
 
 class MockBase:
@@ -61,15 +44,7 @@ class MockBase:
         return await self.bot.flow.user_id(user)
 
     async def channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
-        if channel_id is None:
-            return None
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.HTTPException:
-                return None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
+        return await self.bot.flow.channel(channel_id)
 
     async def dm(self, member: Member, **message: Any) -> bool:
         """Send a DM; False when the member's privacy settings refuse it."""

@@ -12,7 +12,7 @@ from bot.discord.features import _mock_render as render
 from bot.discord.features._mock_common import MockBase, guarded, log, retire_buttons
 from bot.discord.features._mock_components import invite_view, pair_view
 from bot.discord.features._mock_round import RoundFlow
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.discord.render import timestamp
 from bot.services.peer_mocks import (
     InviteExpired,

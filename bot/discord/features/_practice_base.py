@@ -7,25 +7,18 @@ ephemeral).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.core.practice_rounds import RoundView
-from bot.discord.flow import reply
+from bot.discord.guard import explain_as_str, handler_guard
 from bot.discord.permissions import is_moderator
 from bot.services.practice_rounds import PracticeRoundService, RoundError
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
 
-log = logging.getLogger(__name__)
-P = ParamSpec("P")
-S = TypeVar("S", bound="PracticeBase")
-Handler = Callable[Concatenate[S, discord.Interaction[Any], P], Awaitable[None]]
 
 NOT_STEERING = (
     "Only the member who started this {kind} or a moderator (Manage Server, or the moderator "
@@ -37,29 +30,12 @@ class Refused(RoundError):
     """A refusal decided in the adapter (not by the service); the message is shown as is."""
 
 
-def guarded(func: Handler[S, P]) -> Handler[S, P]:
-    """Refusals become one ephemeral sentence; bugs are logged and get a short apology."""
-
-    @wraps(func)
-    async def wrapper(
-        self: S, interaction: discord.Interaction[Any], *a: P.args, **kw: P.kwargs
-    ) -> None:
-        try:
-            await func(self, interaction, *a, **kw)
-        except RoundError as exc:
-            await reply(interaction, str(exc))
-        except Exception:
-            log.exception("practice interaction %s failed", interaction.data)
-            try:
-                await reply(
-                    interaction,
-                    "Something went wrong on our side; everything already saved is kept. "
-                    "Try again in a moment.",
-                )
-            except Exception:
-                log.info("could not report the failure to the member", exc_info=True)
-
-    return wrapper  # type: ignore[return-value]
+guarded = handler_guard(
+    explain=explain_as_str(RoundError),
+    sorry="Something went wrong on our side; everything already saved is kept. "
+    "Try again in a moment.",
+    what="practice interaction",
+)
 
 
 class PracticeBase:

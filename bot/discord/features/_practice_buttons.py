@@ -21,7 +21,7 @@ from bot.discord.features._practice_components import (
     PracticeAnswerModal,
     modal_value,
 )
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.discord.render import timestamp
 from bot.services.practice_rounds import RoundError, RoundNotOpen
 

@@ -18,7 +18,7 @@ from bot.discord.features._bank_common import (
     require_moderator,
 )
 from bot.discord.features._bank_render import config_embed
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.services.bank_admin import BankAdminService
 
 if TYPE_CHECKING:

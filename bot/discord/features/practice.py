@@ -20,7 +20,7 @@ from bot.discord.features._practice_announce import RoundAnnouncer
 from bot.discord.features._practice_buttons import PracticeButtons
 from bot.discord.features._practice_components import COG_NAME, DYNAMIC_ITEMS
 from bot.discord.features._practice_flow import PracticeFlow
-from bot.discord.flow import reply
+from bot.discord.guard import reply
 from bot.services.practice_rounds import PracticeRoundService
 
 if TYPE_CHECKING:

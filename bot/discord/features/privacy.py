@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.features import _stats_render as render
-from bot.discord.flow import PLATFORM, reply
+from bot.discord.flow import PLATFORM
+from bot.discord.guard import reply
 from bot.discord.render import timestamp
 from bot.services.privacy import PrivacyService
 

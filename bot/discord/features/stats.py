@@ -16,7 +16,8 @@ from discord.ext import commands
 
 from bot.core.stats import Metric, Period
 from bot.discord.features import _stats_render as render
-from bot.discord.flow import PLATFORM, reply
+from bot.discord.flow import PLATFORM
+from bot.discord.guard import reply
 from bot.services.charts import render_score_chart
 from bot.services.history_export import HistoryExportService, fit_attachment
 from bot.services.stats import StatsService
