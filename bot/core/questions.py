@@ -38,16 +38,40 @@ PHASE_NAMES: tuple[str, ...] = (
 )
 
 
+REQUIRED_CUE_MARK = "+"
+DEFAULT_MISCONCEPTION_CAP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Misconception:
+    """A wrong statement that shows the candidate has it backwards.
+
+    All ``cues`` must occur, un-negated, in one sentence of the answer. On a rubric point a match
+    voids that point; on a question (or a system-design phase) it caps the score at ``cap``.
+    """
+
+    text: str
+    cues: tuple[str, ...]
+    cap: int = DEFAULT_MISCONCEPTION_CAP
+
+
 @dataclass(frozen=True, slots=True)
 class RubricPoint:
     """One thing a strong answer contains.
 
     Each cue is a term or short phrase; ``|`` separates alternatives ("overfitting|high variance").
+    A cue written with a leading ``+`` is required: the point is covered only when it matches.
     """
 
     point: str
     cues: tuple[str, ...]
     weight: int = 1
+    explain: str = ""
+    misconceptions: tuple[Misconception, ...] = ()
+
+    @property
+    def required_cues(self) -> tuple[str, ...]:
+        return tuple(c for c in self.cues if c.startswith(REQUIRED_CUE_MARK))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +82,7 @@ class Phase:
     minutes: int
     prompt: str
     rubric: tuple[RubricPoint, ...]
+    misconceptions: tuple[Misconception, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +100,7 @@ class Question:
     follow_ups: tuple[str, ...] = ()
     phases: tuple[Phase, ...] = ()
     source: str = "original"
+    misconceptions: tuple[Misconception, ...] = ()
     # Where the question was read from ("question_bank/technical/probability.yaml:12"); not part
     # of the YAML format, kept for error messages and moderators.
     origin: str = field(default="", compare=False)

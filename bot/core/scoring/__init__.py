@@ -19,7 +19,7 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.core.questions import RubricPoint
+from bot.core.questions import Question, RubricPoint
 
 FUZZY_CUTOFF = 88.0
 FUZZY_MIN_CHARS = 5
@@ -201,3 +201,16 @@ def verdict_for(mean: float | None) -> Score | None:
         if mean >= threshold - 1e-9:
             return score
     return Score.STRONG_NO_HIRE
+
+
+def score_for(
+    question: Question, answer: str, *, phase: str | None = None, hints_used: int = 0
+) -> RubricResult:
+    """Score an answer to a question, or to one phase of a system-design question."""
+    rubric = question.rubric
+    if phase is not None:
+        matches = [p for p in question.phases if p.name == phase]
+        if not matches:
+            raise KeyError(f"{question.id} has no phase {phase!r}")
+        rubric = matches[0].rubric
+    return score_answer(answer, rubric, hints_used)
