@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from bot.core.bank import load_bank
-from bot.core.scoring.probes import cue_stuffing_answer, prompt_echo_answer, reference_for
 from bot.core.scoring import score_for
+from bot.core.scoring.probes import cue_stuffing_answer, prompt_echo_answer, reference_for
 
 DEFAULT_BANK = Path(__file__).resolve().parent.parent / "question_bank"
 
