@@ -111,7 +111,14 @@ class Report:
     questions: int
     rows: list[Row]
     prompt_passed: bool
-    references: dict[str, dict[int, int]]  # scorer -> {score: how many reference answers}
+    references: dict[str, dict[str, tuple[int, tuple[str, ...]]]]  # scorer -> id -> (score, missed)
+
+    def reference_counts(self, scorer: str) -> dict[int, int]:
+        """How many reference answers got each score."""
+        counts: dict[int, int] = {}
+        for score, _ in self.references[scorer].values():
+            counts[score] = counts.get(score, 0) + 1
+        return counts
 
 
 def evaluate(data_path: Path, rubrics_path: Path = DEFAULT_RUBRICS) -> Report:
@@ -123,13 +130,13 @@ def evaluate(data_path: Path, rubrics_path: Path = DEFAULT_RUBRICS) -> Report:
     new_fn, prompt_passed = new_scorer()
     scorers: dict[str, ScoreFn] = {"new": new_fn, "legacy": legacy_scorer}
     rows: list[Row] = []
-    references: dict[str, dict[int, int]] = {name: {} for name in scorers}
+    references: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = {name: {} for name in scorers}
     for q in data["questions"]:
         rubric, prompt = rubrics[q["id"]], q["question"]
         scale = float(q["raw_grade_scale"]) / GRADE_SCALE
         for name, fn in scorers.items():
-            ref = int(fn(q["reference_answer"], rubric, prompt).score)
-            references[name][ref] = references[name].get(ref, 0) + 1
+            ref = fn(q["reference_answer"], rubric, prompt)
+            references[name][q["id"]] = (int(ref.score), tuple(ref.missed))
         for a in q["answers"]:
             results = {name: fn(a["text"], rubric, prompt) for name, fn in scorers.items()}
             rows.append(
@@ -210,8 +217,12 @@ def format_report(report: Report, disagreements: int = 0) -> str:
             ]
         )
     refs = "; ".join(
-        f"{name}: " + ", ".join(f"{n} scored {s}" for s, n in sorted(counts.items(), reverse=True))
-        for name, counts in report.references.items()
+        f"{name}: "
+        + ", ".join(
+            f"{n} scored {s}"
+            for s, n in sorted(report.reference_counts(name).items(), reverse=True)
+        )
+        for name in report.references
     )
     lines = [
         f"Short answers: {len(report.rows)} graded student answers to {report.questions} questions "
@@ -224,6 +235,12 @@ def format_report(report: Report, disagreements: int = 0) -> str:
         " questions where both sides vary, which the per-question means average over.)",
         f"Reference answers: {refs}",
     ]
+    for name, by_id in report.references.items():
+        for qid, (score, missed) in by_id.items():
+            if score < 4:
+                lines.append(
+                    f"  {name} scores reference {qid} {score}, missing: {'; '.join(missed)}"
+                )
     if disagreements > 0:
         lines += [
             "",
@@ -248,7 +265,30 @@ def as_json(report: Report) -> dict[str, Any]:
         "questions": report.questions,
         "prompt_passed": report.prompt_passed,
         "reference_scores": {
-            k: {str(s): n for s, n in v.items()} for k, v in report.references.items()
+            name: {str(s): n for s, n in report.reference_counts(name).items()}
+            for name in report.references
         },
         "correlations": correlations(report),
+        "per_question": per_question(report),
     }
+
+
+def per_question(report: Report) -> dict[str, dict[str, Any]]:
+    """Pearson's r per question of each scorer's score with the average, and of the graders."""
+    by_question: dict[str, list[Row]] = {}
+    for row in report.rows:
+        by_question.setdefault(row.qid, []).append(row)
+    out: dict[str, dict[str, Any]] = {}
+    for qid, rows in by_question.items():
+        avg = [r.average for r in rows]
+        out[qid] = {
+            "answers": len(rows),
+            "mean_average": statistics.fmean(avg),
+            **{
+                f"{name}_pearson": pearson([r.scores[name][0] for r in rows], avg)
+                for name in ("new", "legacy")
+            },
+            "graders_pearson": pearson([r.grader1 for r in rows], [r.grader2 for r in rows]),
+            **{f"{name}_reference": report.references[name][qid][0] for name in ("new", "legacy")},
+        }
+    return out
