@@ -14,7 +14,7 @@ answers. Both scorers grade every answer, and the script prints for each:
 
 The figures are printed, not asserted. Run from the repository root:
 
-    .venv/bin/python benchmarks/scoring_eval.py [--graded DIR] [--passes N] [--json PATH]
+    .venv/bin/python benchmarks/scoring_eval.py [--graded DIR] [--passes N] [--details] [--json PATH]
     .venv/bin/python benchmarks/scoring_eval.py --short-answers PATH/questions-and-graded-answers.json
 
 ``--short-answers`` also scores the real graded student answers of the UNT Computer Science Short
@@ -178,17 +178,22 @@ def rubric_for(question: Question, phase: str | None) -> tuple[RubricPoint, ...]
 class Scored:
     score: int
     coverage: float
-    capped: bool
+    caps: tuple[str, ...] = ()  # why the score was capped (new scorer: hints, misconception, ...)
+
+    @property
+    def capped(self) -> bool:
+        return bool(self.caps)
 
 
 def score_new(question: Question, text: str, phase: str | None) -> Scored:
     result = score_for(question, text, phase=phase)
-    return Scored(int(result.score), float(result.coverage), bool(getattr(result, "caps", ())))
+    caps = tuple(str(c) for c in getattr(result, "caps", ()))
+    return Scored(int(result.score), float(result.coverage), caps)
 
 
 def score_legacy(question: Question, text: str, phase: str | None) -> Scored:
     result = legacy.score_answer(text, rubric_for(question, phase))
-    return Scored(int(result.score), float(result.coverage), False)
+    return Scored(int(result.score), float(result.coverage))
 
 
 Scorer = Callable[[Question, str, str | None], Scored]
@@ -322,13 +327,15 @@ def latency(answers: Sequence[GradedAnswer], calls: int) -> dict[str, Any]:
 # --- printing ----------------------------------------------------------------------------------
 
 
-def table(rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
-    """Aligned text table; the first row is the header, columns from ``right_from`` right-aligned."""
+def table(rows: Sequence[Sequence[str]], right_from: int = 1, right_to: int | None = None) -> str:
+    """Aligned text table; the first row is the header. Columns ``right_from`` up to (not
+    including) ``right_to`` are right-aligned (numbers), the others left-aligned."""
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    stop = len(widths) if right_to is None else right_to
     lines = []
     for r in rows:
         cells = [
-            cell.rjust(widths[c]) if c >= right_from else cell.ljust(widths[c])
+            cell.rjust(widths[c]) if right_from <= c < stop else cell.ljust(widths[c])
             for c, cell in enumerate(r)
         ]
         lines.append("  ".join(cells).rstrip())
@@ -353,7 +360,7 @@ def summary_table(figures: dict[str, Any], speed: dict[str, float], lat: dict[st
         ["Spearman vs human grade", *(_num(figures[n]["spearman"]) for n in names)],
         ["gamed (scored 3-4)", *(_pct(figures[n]["gamed"]) for n in names)],
         ["missed (scored 1-2)", *(_pct(figures[n]["missed"]) for n in names)],
-        ["capped by a misconception", *(str(figures[n]["capped"]) for n in names)],
+        ["capped (any reason)", *(str(figures[n]["capped"]) for n in names)],
         ["answers/s (best pass)", *(f"{speed[n]:,.0f}" for n in names)],
         [f"p50 ms, {lat['chars']:,}-char answer", *(_num(lat[n]["p50_ms"], 2) for n in names)],
         [f"p99 ms, {lat['chars']:,}-char answer", *(_num(lat[n]["p99_ms"], 2) for n in names)],
@@ -381,6 +388,35 @@ def kind_table(rows: dict[str, Any]) -> str:
     return table(out)
 
 
+def details_table(answers: Sequence[GradedAnswer], scored: dict[str, list[Scored]]) -> str:
+    """Every answer that some scorer games or misses, with both scores and the new scorer's caps."""
+    names = list(SCORERS)
+    rows = [["answer", "kind", "grade", *names, "gamed by", "missed by", "new caps"]]
+    for i, a in enumerate(answers):
+        gamed = [n for n in names if a.kind in GAMING_KINDS and scored[n][i].score >= 3]
+        missed = [
+            n for n in names if a.kind in STRONG_KINDS and a.grade >= 3 and scored[n][i].score <= 2
+        ]
+        if gamed or missed:
+            where = a.question.id + (f" [{a.phase}]" if a.phase else "")
+            rows.append(
+                [
+                    where,
+                    a.kind,
+                    str(a.grade),
+                    *(str(scored[n][i].score) for n in names),
+                    ",".join(gamed) or "-",
+                    ",".join(missed) or "-",
+                    "; ".join(scored["new"][i].caps) or "-",
+                ]
+            )
+    if len(rows) == 1:
+        return "No answer is gamed or missed by either scorer."
+    return "Answers gamed or missed by a scorer:\n" + table(
+        rows, right_from=2, right_to=2 + 1 + len(names)
+    )
+
+
 def _clean(value: Any) -> Any:
     """NaN and infinity become null, so the JSON file is valid JSON."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -392,7 +428,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def evaluate_graded(folder: Path, passes: int, calls: int) -> tuple[dict[str, Any], str]:
+def evaluate_graded(
+    folder: Path, passes: int, calls: int, details: bool = False
+) -> tuple[dict[str, Any], str]:
     bank = load_bank([bundled_bank_path()])
     answers, warnings = load_graded(folder, {q.id: q for q in bank.questions})
     lines = [f"warning: {w}" for w in warnings]
@@ -415,6 +453,8 @@ def evaluate_graded(folder: Path, passes: int, calls: int) -> tuple[dict[str, An
         "",
         kind_table(kinds),
     ]
+    if details:
+        lines += ["", details_table(answers, scored)]
     result = {
         "answers": len(answers),
         "questions": questions,
@@ -440,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--latency-calls", type=int, default=200, help="calls timed on the long answer"
     )
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="list every graded answer a scorer games or misses, with the new scorer's caps",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument(
         "--short-answers",
@@ -461,7 +506,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--graded: no such folder: {args.graded}")
 
     figures: dict[str, Any] = {}
-    figures["graded"], text = evaluate_graded(args.graded, args.passes, args.latency_calls)
+    figures["graded"], text = evaluate_graded(
+        args.graded, args.passes, args.latency_calls, args.details
+    )
     print(text)
     status = 0 if figures["graded"]["answers"] else 1
     if args.short_answers is not None:

@@ -103,10 +103,40 @@ def test_gamed_and_missed_count_the_right_answers() -> None:
         answer("strong-paraphrase", 2),  # graded 2: not a strong answer, left out
         answer("weak-honest", 2),  # neither
     ]
-    scores = [Scored(s, 0.5, False) for s in (3, 2, 4, 2, 3, 1, 4)]
+    scores = [Scored(s, 0.5) for s in (3, 2, 4, 2, 3, 1, 4)]
     figures = scoring_eval.agreement(answers, {"new": scores, "legacy": scores})["new"]
     assert figures["gamed"] == {"count": 2, "n": 3, "rate": pytest.approx(2 / 3)}
     assert figures["missed"] == {"count": 1, "n": 2, "rate": pytest.approx(0.5)}
+
+
+def test_details_list_only_gamed_or_missed_answers_with_caps() -> None:
+    question = load_bank([bundled_bank_path()]).questions[0]
+    answers = [
+        GradedAnswer(question, None, "stuffed", 1, "x"),  # gamed by legacy only
+        GradedAnswer(question, None, "strong-own-words", 4, "y"),  # missed by new only
+        GradedAnswer(question, None, "weak-honest", 2, "z"),  # never listed
+    ]
+    scored = {
+        "new": [Scored(2, 0.9, ("capped at 2 (No Hire): stuffing",)), Scored(1, 0.1), Scored(4, 1)],
+        "legacy": [Scored(4, 0.9), Scored(4, 0.9), Scored(4, 1.0)],
+    }
+    lines = scoring_eval.details_table(answers, scored).splitlines()
+    assert lines[0] == "Answers gamed or missed by a scorer:"
+    assert lines[1].split() == [
+        "answer", "kind", "grade", "new", "legacy", "gamed", "by", "missed", "by", "new", "caps",
+    ]  # fmt: skip
+    assert len(lines) == 4
+    assert lines[2].split()[:7] == [question.id, "stuffed", "1", "2", "4", "legacy", "-"]
+    assert lines[2].endswith("capped at 2 (No Hire): stuffing")
+    assert lines[3].split() == [question.id, "strong-own-words", "4", "1", "4", "-", "new", "-"]
+    calm = {
+        "new": [Scored(1, 0), Scored(4, 1), Scored(2, 0.3)],
+        "legacy": [Scored(2, 0)] + [Scored(3, 1)] * 2,
+    }
+    assert (
+        scoring_eval.details_table(answers, calm)
+        == "No answer is gamed or missed by either scorer."
+    )
 
 
 # --- main() on a small graded folder -----------------------------------------------------------
@@ -170,6 +200,7 @@ def test_main_prints_both_tables_and_writes_json(
         "3",
         "--json",
         str(out_json),
+        "--details",
     ]
     assert scoring_eval.main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -188,7 +219,7 @@ def test_main_prints_both_tables_and_writes_json(
         "Spearman vs human grade",
         "gamed (scored 3-4)",
         "missed (scored 1-2)",
-        "capped by a misconception",
+        "capped (any reason)",
         "answers/s (best pass)",
         "p50 ms,",
         "p99 ms,",
@@ -207,7 +238,8 @@ def test_main_prints_both_tables_and_writes_json(
         "kind", "n", "grade", "new", "score", "legacy", "score", "new", "gamed",
         "legacy", "gamed", "new", "missed", "legacy", "missed", "new", "capped",
     ]  # fmt: skip
-    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip()]
+    end = lines.index("", header)
+    rows = [line.split()[0] for line in lines[header + 1 : end]]
     assert rows == [
         "strong-own-words", "strong-paraphrase", "weak-honest", "stuffed", "echo",
         "strong", "gaming", "all",
@@ -216,6 +248,10 @@ def test_main_prints_both_tables_and_writes_json(
     assert all_row[:2] == ["all", str(valid)]
     widths = {len(line) for line in lines[header : header + len(rows) + 1]}
     assert max(widths) == len(lines[header])  # aligned: no row sticks out past the header
+    assert lines[end + 1] in (
+        "Answers gamed or missed by a scorer:",
+        "No answer is gamed or missed by either scorer.",
+    )  # --details
 
     figures = json.loads(out_json.read_text(encoding="utf-8"))["graded"]
     assert figures["answers"] == valid
