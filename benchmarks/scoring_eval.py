@@ -317,7 +317,8 @@ def latency(answers: Sequence[GradedAnswer], calls: int) -> dict[str, Any]:
             start = time.perf_counter()
             fn(target.question, variant, target.phase)
             samples[name].append((time.perf_counter() - start) * 1000)
-    out: dict[str, Any] = {"chars": len(text), "calls": calls}
+    where = target.question.id + (f" [{target.phase}]" if target.phase else "")
+    out: dict[str, Any] = {"chars": len(text), "calls": calls, "scored_against": where}
     for name, ms in samples.items():
         cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
         out[name] = {"p50_ms": statistics.median(ms), "p99_ms": cuts[98]}
@@ -463,7 +464,7 @@ def evaluate_graded(
         "scorers": {
             n: {**figures[n], "answers_per_s": speed[n], "latency": lat[n]} for n in SCORERS
         },
-        "latency_answer": {"chars": lat["chars"], "calls": calls},
+        "latency_answer": {k: lat[k] for k in ("chars", "calls", "scored_against")},
         "per_kind": kinds,
     }
     return result, "\n".join(lines)
