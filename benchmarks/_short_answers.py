@@ -111,12 +111,13 @@ class Report:
     questions: int
     rows: list[Row]
     prompt_passed: bool
-    references: dict[str, dict[str, tuple[int, tuple[str, ...]]]]  # scorer -> id -> (score, missed)
+    # scorer -> question id -> the reference answer's score, missed points and caps
+    references: dict[str, dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]]]
 
     def reference_counts(self, scorer: str) -> dict[int, int]:
         """How many reference answers got each score."""
         counts: dict[int, int] = {}
-        for score, _ in self.references[scorer].values():
+        for score, _, _ in self.references[scorer].values():
             counts[score] = counts.get(score, 0) + 1
         return counts
 
@@ -130,13 +131,16 @@ def evaluate(data_path: Path, rubrics_path: Path = DEFAULT_RUBRICS) -> Report:
     new_fn, prompt_passed = new_scorer()
     scorers: dict[str, ScoreFn] = {"new": new_fn, "legacy": legacy_scorer}
     rows: list[Row] = []
-    references: dict[str, dict[str, tuple[int, tuple[str, ...]]]] = {name: {} for name in scorers}
+    references: dict[str, dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]]] = {
+        name: {} for name in scorers
+    }
     for q in data["questions"]:
         rubric, prompt = rubrics[q["id"]], q["question"]
         scale = float(q["raw_grade_scale"]) / GRADE_SCALE
         for name, fn in scorers.items():
             ref = fn(q["reference_answer"], rubric, prompt)
-            references[name][q["id"]] = (int(ref.score), tuple(ref.missed))
+            caps = tuple(str(c) for c in getattr(ref, "caps", ()))
+            references[name][q["id"]] = (int(ref.score), tuple(ref.missed), caps)
         for a in q["answers"]:
             results = {name: fn(a["text"], rubric, prompt) for name, fn in scorers.items()}
             rows.append(
@@ -236,11 +240,11 @@ def format_report(report: Report, disagreements: int = 0) -> str:
         f"Reference answers: {refs}",
     ]
     for name, by_id in report.references.items():
-        for qid, (score, missed) in by_id.items():
+        for qid, (score, missed, caps) in by_id.items():
             if score < 4:
-                lines.append(
-                    f"  {name} scores reference {qid} {score}, missing: {'; '.join(missed)}"
-                )
+                why = [f"missed: {' / '.join(missed)}"] if missed else []
+                why += [f"{' / '.join(caps)}"] if caps else []
+                lines.append(f"  {name} scores reference {qid} {score}; {'; '.join(why) or '?'}")
     if disagreements > 0:
         lines += [
             "",

@@ -368,7 +368,7 @@ def test_short_answers_evaluate_a_synthetic_file(tmp_path: Path) -> None:
     assert len(report.rows) == 5
     assert report.questions == 2
     assert report.reference_counts("legacy") == {4: 2}
-    assert report.references["legacy"]["1.1"] == (4, ())
+    assert report.references["legacy"]["1.1"] == (4, (), ())
     queue = [r for r in report.rows if r.qid == "1.2"]
     assert (queue[0].grader1, queue[0].grader2) == (5.0, 4.0)  # 0-10 normalised to 0-5
     figures = _short_answers.correlations(report)
