@@ -168,12 +168,12 @@ class _Scorer:
         self.index = AnswerIndex.build(answer)
         self.tokens: tuple[Token, ...] = self.index.tokens
         self.all_spans: list[Span] = []
-        self._found: dict[Pattern, list[Span]] = {}
+        self._found: dict[int, list[Span]] = {}  # by id: patterns are interned by compile_cue
 
     def spans(self, pattern: Pattern) -> list[Span]:
-        found = self._found.get(pattern)
+        found = self._found.get(id(pattern))
         if found is None:
-            found = self._found[pattern] = self.index.find(pattern)
+            found = self._found[id(pattern)] = self.index.find(pattern)
             self.all_spans.extend(found)
         return found
 

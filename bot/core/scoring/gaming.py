@@ -35,8 +35,13 @@ FUNCTION_WORDS = _words(
 )
 GLUE = frozenset(("and", "or"))
 LIST_MIN_TERMS = 3
-LIST_MAX_PROSE = 0.2  # share of function words plus words of its own, in a list of terms
-STUFFED_SHARE = 0.5  # share of credited terms inside lists that makes the answer stuffed
+LIST_MAX_FUNCTION = 0.12  # share of function words in a sentence that is a list of terms
+LIST_MIN_GLUE = 0.15  # "X and Y and Z and ...": share of "and"/"or"
+LIST_MIN_CLAUSES = 4  # "X, Y, Z, W": many clauses ...
+LIST_MAX_CLAUSE_WORDS = 3.0  # ... of a few words each
+ANSWER_MIN_FUNCTION = 0.10  # below this share of function words an answer is a list of terms
+STUFFED_SHARE = 0.75  # share of credited terms inside list sentences ...
+LISTY_ANSWER_FUNCTION = 0.25  # ... in an answer this short of function words: stuffed
 ECHO_MIN_CONTENT = 3
 ECHO_OVERLAP = 0.75  # share of a sentence's content words found in the prompt
 ECHO_ANSWER_SHARE = 0.6  # share of the answer's content words inside echo sentences
@@ -62,6 +67,8 @@ class SentenceStats:
     list_like: frozenset[int]  # sentences that are lists of rubric terms
     echo: frozenset[int]  # sentences that repeat the prompt
     echo_share: float  # share of the answer's content words in echo sentences
+    function_share: float  # function words among the answer's words ("and"/"or" aside)
+    glue_share: float  # "and"/"or" among all its words
 
 
 def sentence_stats(
@@ -71,6 +78,12 @@ def sentence_stats(
 ) -> SentenceStats:
     """Classify each sentence as a list of terms, an echo of the prompt, or prose."""
     in_cue = [False] * len(tokens)
+    clauses: dict[int, int] = {}
+    for token in tokens:  # clause ids grow through the text: count the distinct ones
+        clauses.setdefault(token.sentence, 0)
+    seen_clauses = {(t.sentence, t.clause) for t in tokens}
+    for sentence, _ in seen_clauses:
+        clauses[sentence] += 1
     terms_per_sentence: dict[int, int] = {}
     for start, end in cue_spans:
         if not any(in_cue[start:end]):
@@ -79,24 +92,27 @@ def sentence_stats(
         for i in range(start, end):
             in_cue[i] = True
     words: dict[int, int] = {}
-    prose: dict[int, int] = {}
+    function: dict[int, int] = {}
+    glue: dict[int, int] = {}
     content: dict[int, int] = {}
     echoed: dict[int, int] = {}
-    for i, token in enumerate(tokens):
+    for token in tokens:
         s = token.sentence
         if token.kind == WORD and token.text in GLUE:
+            glue[s] = glue.get(s, 0) + 1
             continue
         words[s] = words.get(s, 0) + 1
-        if not in_cue[i]:
-            prose[s] = prose.get(s, 0) + 1
         if _content(token):
             content[s] = content.get(s, 0) + 1
             if echo_key(token) in prompt_keys:
                 echoed[s] = echoed.get(s, 0) + 1
+        else:
+            function[s] = function.get(s, 0) + 1
     list_like = frozenset(
         s
         for s, terms in terms_per_sentence.items()
-        if terms >= LIST_MIN_TERMS and prose.get(s, 0) / words[s] <= LIST_MAX_PROSE
+        if terms >= LIST_MIN_TERMS
+        and _reads_as_list(words[s], function.get(s, 0), glue.get(s, 0), clauses.get(s, 1))
     )
     echo = frozenset(
         s
@@ -105,15 +121,41 @@ def sentence_stats(
     )
     total = sum(content.values())
     echo_share = sum(content[s] for s in echo) / total if total else 0.0
-    return SentenceStats(list_like, echo, echo_share)
+    n_words, n_glue = sum(words.values()), sum(glue.values())
+    return SentenceStats(
+        list_like,
+        echo,
+        echo_share,
+        sum(function.values()) / n_words if n_words else 0.0,
+        n_glue / (n_words + n_glue) if n_words + n_glue else 0.0,
+    )
+
+
+def _reads_as_list(words: int, function: int, glue: int, clauses: int) -> bool:
+    """Terms strung together: hardly a function word, or "and ... and ...", or many tiny clauses."""
+    total = words + glue
+    if function <= LIST_MAX_FUNCTION * words:
+        return True
+    if glue >= LIST_MIN_GLUE * total:
+        return True
+    return clauses >= LIST_MIN_CLAUSES and words / clauses <= LIST_MAX_CLAUSE_WORDS
 
 
 def is_stuffed(credited_sentences: list[int], stats: SentenceStats) -> bool:
-    """Most of the credit comes from lists of terms."""
+    """The credit comes from terms strung together, not from sentences that explain.
+
+    Measured on graded answers: strong answers, terse ones included, keep 15 % or more function
+    words; term lists keep almost none, or pad themselves with "and ... and ...".
+    """
     if len(credited_sentences) < LIST_MIN_TERMS:
         return False
+    if stats.function_share < ANSWER_MIN_FUNCTION or stats.glue_share >= LIST_MIN_GLUE:
+        return True
     in_lists = sum(1 for s in credited_sentences if s in stats.list_like)
-    return in_lists / len(credited_sentences) >= STUFFED_SHARE
+    return (
+        in_lists / len(credited_sentences) >= STUFFED_SHARE
+        and stats.function_share < LISTY_ANSWER_FUNCTION
+    )
 
 
 def is_echo(stats: SentenceStats) -> bool:

@@ -36,6 +36,8 @@ class Pattern:
     keys: tuple[str, ...]  # per token, for typo-tolerant matching
     words: tuple[str, ...]  # per token: the folded word, "" for numbers and codes
     quantities: tuple[Quantity, ...]
+    prefixes: tuple[str, ...]  # the key's prefixes: where an answer token may start it
+    fuzzable: bool  # has a word long enough to forgive a typo in
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +51,17 @@ def _pattern(text: str) -> Pattern | None:
     tokens = tokenize(text).tokens
     if not tokens:
         return None
+    key = "".join(t.key for t in tokens)
     return Pattern(
         text=text,
-        key="".join(t.key for t in tokens),
+        key=key,
         keys=tuple(t.key for t in tokens),
         words=tuple(t.text if t.kind == WORD else "" for t in tokens),
         quantities=tuple(t.quantity for t in tokens if t.quantity is not None),
+        prefixes=tuple(key[:cut] for cut in range(1, len(key) + 1)),
+        fuzzable=any(
+            len(t.text) >= FUZZY_MIN_LETTERS and t.text.isalpha() for t in tokens if t.kind == WORD
+        ),
     )
 
 
@@ -98,15 +105,19 @@ class AnswerIndex:
         """Occurrences of the pattern; ``strict`` wants numbers equal, not rounded, and no typos."""
         self._strict = strict
         spans = list(self._exact(pattern))
-        if not spans and not strict and any(pattern.words):
+        if not spans and not strict and pattern.fuzzable and self._by_initial:
             spans = list(self._fuzzy(pattern))
         return spans
 
     def _exact(self, pattern: Pattern) -> Iterator[Span]:
         key, tokens, n = pattern.key, self.tokens, len(self.tokens)
         seen: set[int] = set()
-        for cut in range(1, len(key) + 1):
-            for start in self._by_key.get(key[:cut], ()):
+        by_key = self._by_key
+        for cut, prefix in enumerate(pattern.prefixes, 1):
+            starts = by_key.get(prefix)
+            if starts is None:
+                continue
+            for start in starts:
                 if start in seen:
                     continue
                 seen.add(start)

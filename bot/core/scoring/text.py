@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 import snowballstemmer
@@ -44,6 +45,10 @@ _SYMBOLS = {
 }  # fmt: skip
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     lower = char.lower()
     if lower in _GREEK:
@@ -68,11 +73,17 @@ def fold(text: str) -> tuple[str, list[int] | None]:
         return text.lower(), None
     out: list[str] = []
     offsets: list[int] = []
-    for i, char in enumerate(text):
-        piece = char.lower() if char.isascii() else _fold_char(char)
+    done = 0
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        out.append(text[done:i].lower())
+        offsets.extend(range(done, i))
+        piece = _fold_char(m.group())
         out.append(piece)
         offsets.extend([i] * len(piece))
-    offsets.append(len(text))
+        done = i + 1
+    out.append(text[done:].lower())
+    offsets.extend(range(done, len(text) + 1))
     return "".join(out), offsets
 
 
@@ -126,8 +137,7 @@ def word_key(word: str) -> str:
     return stem if _DERIV_FREE.fullmatch(residue) else stem + "~"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: thousands are made per answer, and tuples are cheap
     kind: str  # WORD, NUMBER or CODE
     text: str  # the folded form ("overfitting", "80%", "o(nlogn)")
     key: str  # what cues are looked up by
