@@ -107,7 +107,7 @@ _TOKEN = re.compile(
 )
 # Words that end a clause: negation does not reach past them.
 CLAUSE_WORDS = _words(
-    "but however although though whereas while because since so instead yet unless "
+    "but however although though whereas while because since so yet unless "
     "otherwise then which who"
 )
 
