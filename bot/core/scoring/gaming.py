@@ -100,7 +100,7 @@ def sentence_stats(
     glue: dict[int, int] = {}
     content: dict[int, int] = {}
     echoed: dict[int, int] = {}
-    for token in tokens:
+    for i, token in enumerate(tokens):
         s = token.sentence
         if token.kind == WORD and token.text in GLUE:
             glue[s] = glue.get(s, 0) + 1
@@ -110,7 +110,7 @@ def sentence_stats(
             content[s] = content.get(s, 0) + 1
             if echo_key(token) in prompt_keys:
                 echoed[s] = echoed.get(s, 0) + 1
-        else:
+        elif not in_cue[i]:  # "before" inside the cue "before joining" is no sign of prose
             function[s] = function.get(s, 0) + 1
     list_like = frozenset(
         s
