@@ -17,7 +17,6 @@ from bot.core.formats import InterviewFormat, Length, scale_phases
 from bot.core.questions import Phase, Question, RubricPoint, Track
 from bot.core.scoring import Score, effective_score, verdict_for, weighted_mean
 
-
 UNANSWERED = int(Score.STRONG_NO_HIRE)
 
 
