@@ -7,8 +7,7 @@ hostile document is stopped while it is read, not after:
 - ``%TAG`` directives are refused before any node is parsed (a long tag prefix would otherwise
   be copied into every node);
 - aliases (``*name``) are refused where they occur, so nothing is ever shared or expanded;
-- custom tags (``!thing``, ``!!python/...``), values longer than ``SCALAR_LIMIT`` characters and
-  control characters in values are reported;
+- custom tags (``!thing``, ``!!python/...``) and control characters in values are reported;
 - reading stops after ``NODE_LIMIT`` nodes.
 
 Each refusal is reported at its position and makes the document "not clean": the format walk is
@@ -37,7 +36,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from bot.core.bank.limits import NODE_LIMIT, QUOTE_LIMIT, SCALAR_LIMIT
+from bot.core.bank.limits import NODE_LIMIT, QUOTE_LIMIT
 
 try:  # libyaml's parser when PyYAML was built with it (several times faster)
     from yaml import CSafeLoader as _SafeLoader
@@ -199,14 +198,7 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             elif tag not in _SCALAR_TAGS:
                 report(event.start_mark, f"custom YAML tag '{clip(tag)}' is not allowed")
                 clean = False
-            if len(value) > SCALAR_LIMIT:
-                report(
-                    event.start_mark,
-                    f"value is too long: {len(value)} characters "
-                    f"(no field allows more than {SCALAR_LIMIT})",
-                )
-                clean = False
-            elif (bad := _control_char(value)) is not None:
+            if (bad := _control_char(value)) is not None:
                 report(
                     event.start_mark,
                     f"value has a control character (U+{ord(bad[0]):04X}) at character "
