@@ -55,6 +55,9 @@ __all__ = [
 ]
 
 QUOTE_CHARS = 140
+# Only this much of an answer is read: about 2,000 words, far past any answer typed within a
+# question's time, so a pasted book costs bounded time and memory instead of seconds per call.
+MAX_SCORED_CHARS = 12_000
 GAMING_CAP = 2
 
 
@@ -235,7 +238,7 @@ def score_answer(
         return RubricResult(
             Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,)
         )
-    scorer = _Scorer(answer, prompt)
+    scorer = _Scorer(answer[:MAX_SCORED_CHARS], prompt)
     compiled = [[compile_cue(c) for c in rp.cues] for rp in rubric]
     stats = _sentence_stats(scorer, compiled)
     credited: list[tuple[int, Span]] = []  # (point index, span) of every credited cue
