@@ -107,8 +107,7 @@ _TOKEN = re.compile(
 )
 # Words that end a clause: negation does not reach past them.
 CLAUSE_WORDS = _words(
-    "but however although though whereas while because since so yet unless "
-    "otherwise then which who"
+    "but however although though whereas while because since so yet unless otherwise then which who"
 )
 
 _DERIV_FREE = re.compile(r"(?:e|s|es|ed|d|ing|ings|y|ies|ied|ly|er|ers)?")
