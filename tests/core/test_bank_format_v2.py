@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bot.core.bank import dump_questions, load_bank, parse_questions
+from bot.core.bank import bundled_bank_path, dump_questions, load_bank, parse_questions
 from bot.core.bank import limits as lim
+from bot.core.bank.dump import question_from_dict, question_to_dict
 from bot.core.bank.problems import WARNING, Problem, ProblemLog
 from bot.core.questions import Misconception, Phase, RubricPoint
 
@@ -385,3 +388,17 @@ def test_problem_log_caps_each_severity_and_counts_exactly() -> None:
     assert shown[-1].message.startswith("and 50 more warnings not shown")
     assert (shown[-1].line, shown[-1].column) == (lim.WARNINGS_SHOWN + 1, 1)
     assert shown[0].message == "broken"  # sorted by file and position, whatever the severity
+
+
+def test_stored_bodies_rebuild_every_v2_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guild question is stored as JSON of `question_to_dict`; `question_from_dict` reads it."""
+    monkeypatch.delenv("BANK_PATH", raising=False)
+    questions = [
+        *parse_questions(TECHNICAL, "f.yaml").questions,
+        *parse_questions(DESIGN, "f.yaml").questions,
+        *load_bank([bundled_bank_path()], lint=False).questions,
+    ]
+    assert any(q.misconceptions for q in questions[:2])
+    for question in questions:
+        body = json.loads(json.dumps(question_to_dict(question)))
+        assert question_from_dict(body, question.origin) == question

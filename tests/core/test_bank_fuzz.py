@@ -3,11 +3,14 @@
 Structured mutations of real bank files (hypothesis) and explicit "bombs" that used to crash or
 take seconds to minutes. Every case must come back as a result with questions or located
 problems; how fast is measured by benchmarks/bank_hostile.py, not asserted here.
+
+``BANK_FUZZ_EXAMPLES=5000 pytest tests/core/test_bank_fuzz.py`` runs a longer search.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.bank import BankLoadResult, load_bank, parse_questions
+from bot.core.bank import BankLoadResult, bundled_bank_path, load_bank, parse_questions, safe_yaml
 from bot.core.bank import limits as lim
+from bot.core.bank.loader import find_bank_files
 from bot.core.bank.safe_yaml import BankLoader, node_bound
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bank" / "valid"
 SEEDS = [p.read_text() for p in sorted(FIXTURES.rglob("*.yaml"))]
 MESSAGE_LIMIT = 400  # no problem line quotes more than a clipped value
+EXAMPLES = int(os.environ.get("BANK_FUZZ_EXAMPLES", "300"))
 
 
 def _check(result: BankLoadResult) -> None:
@@ -102,7 +107,7 @@ def mutated(draw: st.DrawFn) -> str:
     return yaml.safe_dump(data, allow_unicode=draw(st.booleans()), sort_keys=draw(st.booleans()))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated(), st.booleans())
 def test_structured_mutations_give_questions_or_located_problems(text: str, lint: bool) -> None:
     _check(parse_questions(text, "fuzz.yaml", lint=lint))
@@ -156,7 +161,7 @@ def text_edits(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_edits())
 def test_text_edits_give_questions_or_located_problems(text: str) -> None:
     _check(parse_questions(text, "fuzz.yaml", lint=True))
@@ -194,7 +199,7 @@ YAML_BITS = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(YAML_BITS)
 def test_node_bound_is_an_upper_bound(text: str) -> None:
     """The libyaml fast path relies on it: a document under the bound cannot exceed the limit."""
@@ -313,3 +318,35 @@ def test_bank_files_obey_the_same_limits(tmp_path: Path) -> None:
     assert "%TAG directives are not allowed" in messages
     assert "file is larger than 1048576 bytes" in messages
     assert "YAML alias '*a' is not allowed" in messages
+
+
+# --- the libyaml fast path and the checked path agree --------------------------------------------
+
+
+def _both_paths(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    fast = parse_questions(text, "f.yaml", lint=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(safe_yaml, "_needs_checks", lambda _text: True)
+        checked = parse_questions(text, "f.yaml", lint=True)
+    return fast, checked
+
+
+def test_both_composition_paths_agree_on_the_bundled_bank(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = find_bank_files([bundled_bank_path()])
+    assert files
+    for path in files:
+        text = path.read_text()
+        if safe_yaml._needs_checks(text):
+            continue  # only the checked path applies to this file
+        fast, checked = _both_paths(text, monkeypatch)
+        assert fast == checked, path.name
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(mutated(), text_edits()))
+def test_both_composition_paths_agree_on_mutations(text: str) -> None:
+    if safe_yaml._needs_checks(text) or node_bound(text) > lim.NODE_LIMIT:
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, checked = _both_paths(text, monkeypatch)
+    assert fast == checked

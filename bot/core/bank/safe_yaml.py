@@ -89,8 +89,6 @@ def node_bound(text: str) -> int:
     return 2 * (marks + count(",")) + 2
 
 
-_alias_at = re.compile(r"\*([^\s,\[\]{}]+)").match
-
 _resolve: Callable[[Any, type[Node], Any, tuple[bool, bool]], str] = Resolver.resolve
 # Tag of each short plain scalar seen so far: keys ("id", "cues") and enum-like values repeat
 # thousands of times in a bank, and resolving them runs a chain of regexes in Python.
@@ -151,20 +149,19 @@ def compose(text: str, report: Report) -> tuple[Node | None, bool]:
     A document with no character that could start a directive, a tag, an anchor or an escape,
     and too few indicators to hold ``NODE_LIMIT`` nodes (`node_bound`), is composed by libyaml
     directly (the common case: a bank file). That gives the same tree and the same problems as
-    the checked path: aliases need an anchor, control characters need an escape (the reader
-    refuses raw ones).
+    the checked path (tests/core/test_bank_fuzz.py compares them): control characters need an
+    escape (the reader refuses raw ones), and an alias, which has no anchor to point to in such
+    a document, sends it to the checked path.
     """
     if not _needs_checks(text) and node_bound(text) <= NODE_LIMIT:
         try:
             root: Node | None = yaml.compose(text, Loader=BankLoader)
         except ComposerError as exc:
-            mark = exc.problem_mark
-            if mark is not None and (exc.problem or "").startswith("found undefined alias"):
-                alias = _alias_at(text, mark.index)
-                report(mark, _alias_message(alias[1] if alias else ""))
-                return None, False
-            raise
-        return root, True
+            if not (exc.problem or "").startswith("found undefined alias"):
+                raise
+            # An alias (without an anchor): the checked path reports it, and what follows.
+        else:
+            return root, True
     loader = BankLoader(text)
     try:
         return _compose(loader, report)
@@ -227,7 +224,10 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             keys.pop()
             node.end_mark = event.end_mark
         elif cls is AliasEvent:
-            report(event.start_mark, _alias_message(event.anchor))
+            report(
+                event.start_mark,
+                f"YAML alias '*{clip(event.anchor)}' is not allowed (write the value out in full)",
+            )
             clean = False
             node = ScalarNode(_NULL_TAG, "", event.start_mark, event.end_mark)
             nodes += 1
@@ -253,10 +253,6 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             following.start_mark,
         )
     return root, clean
-
-
-def _alias_message(anchor: str) -> str:
-    return f"YAML alias '*{clip(anchor)}' is not allowed (write the value out in full)"
 
 
 def _too_many(event: Any, report: Report) -> tuple[None, bool]:
