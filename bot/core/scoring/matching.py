@@ -27,7 +27,7 @@ FUZZY_MIN_LETTERS = 5
 Span = tuple[int, int]  # token indices [start, end)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # interned by compile_cue: identity is equality
 class Pattern:
     """One cue alternative, compiled."""
 
@@ -40,7 +40,7 @@ class Pattern:
     fuzzable: bool  # has a word long enough to forgive a typo in
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Cue:
     text: str  # as written in the bank, without the required mark
     required: bool
@@ -178,7 +178,10 @@ class AnswerIndex:
                 yield start, pos
 
     def _fuzzy(self, pattern: Pattern) -> Iterator[Span]:
-        options = [self._near_keys(w, k) for w, k in zip(pattern.words, pattern.keys, strict=True)]
+        options = [
+            self._near_keys(w, k) if len(w) >= FUZZY_MIN_LETTERS else frozenset((k,))
+            for w, k in zip(pattern.words, pattern.keys, strict=True)
+        ]
         if all(len(o) == 1 for o in options):
             return
         n, size = len(self.tokens), len(options)
