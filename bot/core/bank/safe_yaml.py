@@ -153,7 +153,9 @@ def compose(text: str, report: Report) -> tuple[Node | None, bool]:
     escape (the reader refuses raw ones), and an alias, which has no anchor to point to in such
     a document, sends it to the checked path.
     """
-    if not _needs_checks(text) and node_bound(text) <= NODE_LIMIT:
+    if not _needs_checks(text) and (
+        2 * len(text) + 2 <= NODE_LIMIT or node_bound(text) <= NODE_LIMIT
+    ):
         try:
             root: Node | None = yaml.compose(text, Loader=BankLoader)
         except ComposerError as exc:
