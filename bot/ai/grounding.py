@@ -13,7 +13,7 @@ Code then decides, by these rules (the README's "AI interviewer" section says th
    quotes where, and never when the answer was capped for stuffing, echo, a misconception or
    being empty, nor when the scorer found a misconception against that point.
 4. An answer that addresses the grader ("ignore your instructions", a score request, JSON in our
-   reply format, role markers) gets no AI decision at all: the scorer's result stands.
+   reply format, role markers) is not sent to the model at all: the scorer's result stands.
 5. Coverage and score are recomputed from the points; every cap of the scorer stays.
 
 Each point of the combined result says which scorer decided it.
@@ -137,7 +137,7 @@ class PointDecision:
 
 
 def combine(
-    result: RubricResult, verdicts: Mapping[int, Verdict], *, injected: str = ""
+    result: RubricResult, verdicts: Mapping[int, Verdict]
 ) -> tuple[RubricResult, tuple[PointDecision, ...]]:
     """The deterministic ``result`` adjusted by verified verdicts, by the rules above."""
     blocking = sorted({c.kind for c in result.caps} & NO_GRANT_CAPS)
@@ -149,8 +149,6 @@ def combine(
         new = det
         if v is not None and v.quote_rejected:
             note = "the model's quote is not in the answer"
-        elif injected and v is not None and v.verdict != ABSENT:
-            note = "the answer addresses the grader; AI verdicts ignored"
         elif v is not None and det.covered and v.verdict == WRONG:
             covered, decider = False, "ai"
             new = replace(det, covered=False, evidence="", misconception=_wrong(v.quote))

@@ -203,6 +203,10 @@ class AIInterviewer:
         if not answer.strip() or not result.points:
             return plain
         text = answer[:MAX_SCORED_CHARS]
+        injected = injection(text)
+        if injected:  # no model call: its verdicts on this answer would not be followed
+            reason = "the answer addresses the grader"
+            return AIGrade("fallback", reason, 0, result, result, ignored=injected)
         done: Completion | None = None
         try:
             messages = prompts.grading(question, phase, text)
@@ -214,9 +218,8 @@ class AIInterviewer:
         except AIUnavailable as exc:
             spent = done.total_tokens if done else 0
             return AIGrade("fallback", self._unavailable(exc), spent, result, result)
-        injected = injection(text)
-        combined, decisions = combine(result, verdicts, injected=injected)
-        return AIGrade("ai", "", done.total_tokens, combined, result, decisions, injected)
+        combined, decisions = combine(result, verdicts)
+        return AIGrade("ai", "", done.total_tokens, combined, result, decisions)
 
     async def feedback(
         self,
