@@ -70,6 +70,11 @@ def duplicate_keys() -> str:
     return _fill("questions:\n  - id: a\n", "    id: a\n")
 
 
+def duplicate_keys_30k() -> str:
+    # Under the node limit, so the walk sees all 30,000 repeats of one key.
+    return "questions:\n  - id: a\n" + "    id: a\n" * 30_000
+
+
 def empty_questions_flow() -> str:
     return _fill("questions: [", "{},", "{}]\n")
 
@@ -137,6 +142,7 @@ CASES: dict[str, Callable[[], str]] = {
     "tag-directive-400k-x20k": tag_directive,
     "aliased-tags-300k": aliased_tags,
     "duplicate-keys-1mib": duplicate_keys,
+    "duplicate-keys-30k": duplicate_keys_30k,
     "empty-questions-flow-1mib": empty_questions_flow,
     "empty-questions-block-1mib": empty_questions_block,
     "empty-questions-50k": empty_questions_50k,
