@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
+from jsonschema import Draft202012Validator
 
 from bot.core.bank import bundled_bank_path, dump_questions, load_bank, parse_questions
 from bot.core.bank import limits as lim
@@ -341,10 +344,8 @@ def test_phase_cues_are_checked_against_both_prompts() -> None:
     assert _warnings(DESIGN.replace('["shadow"]', '["payments plan"]')) == []
 
 
-def test_warnings_do_not_fail_a_load(tmp_path: object) -> None:
-    from pathlib import Path
-
-    folder = Path(str(tmp_path)) / "technical"
+def test_warnings_do_not_fail_a_load(tmp_path: Path) -> None:
+    folder = tmp_path / "technical"
     folder.mkdir()
     (folder / "t.yaml").write_text(TECHNICAL.replace('|memorise"', '|model"'))
     result = load_bank([folder])
@@ -402,3 +403,39 @@ def test_stored_bodies_rebuild_every_v2_field(monkeypatch: pytest.MonkeyPatch) -
     for question in questions:
         body = json.loads(json.dumps(question_to_dict(question)))
         assert question_from_dict(body, question.origin) == question
+
+
+# --- the JSON Schema knows the v2 fields ---------------------------------------------------------
+
+SCHEMA = Draft202012Validator(
+    json.loads((Path(__file__).resolve().parents[2] / "question_bank" / "schema.json").read_text())
+)
+
+
+def test_schema_accepts_the_v2_examples() -> None:
+    for text in (TECHNICAL, DESIGN):
+        assert [e.message for e in SCHEMA.iter_errors(yaml.safe_load(text))] == []
+
+
+@pytest.mark.parametrize(
+    ("document", "old", "new"),
+    [
+        ("technical", '"+learning curve"', '"+"'),
+        ("technical", '"+learning curve"', '"+|a"'),
+        ("technical", '["underfitting|high bias"]', '["+underfitting"]'),
+        ("technical", '["underfitting|high bias"]', '["underfitting"]\n            cap: 2'),
+        ("technical", "cap: 1", "cap: 4"),
+        ("technical", "explain: Near", "explain: ''\n        x: Near"),
+        ("design", "name: rollout", "name: Roll Out"),
+        ("design", "minutes: 30", "minutes: 181"),
+    ],
+)
+def test_schema_rejects_v2_mistakes(document: str, old: str, new: str) -> None:
+    text = TECHNICAL if document == "technical" else DESIGN
+    assert old in text
+    assert not SCHEMA.is_valid(yaml.safe_load(text.replace(old, new, 1)))
+
+
+def test_schema_rejects_two_phases() -> None:
+    two = DESIGN[: DESIGN.index("      - name: rollout")]
+    assert not SCHEMA.is_valid(yaml.safe_load(two))
