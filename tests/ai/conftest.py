@@ -15,6 +15,14 @@ from bot.ai.settings import AISettings
 from .fake_llm import FakeLLM
 
 DAY = date(2026, 1, 5)
+LLM_ENV = ("BASE_URL", "MODEL", "API_KEY", "TIMEOUT_S", "DAILY_TOKEN_BUDGET", "MAX_RETRIES")
+
+
+@pytest.fixture(autouse=True)
+def no_llm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own LLM_* settings must not leak into these tests."""
+    for name in LLM_ENV:
+        monkeypatch.delenv(f"LLM_{name}", raising=False)
 
 
 @pytest.fixture
