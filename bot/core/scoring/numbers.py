@@ -39,8 +39,8 @@ _UNITS: dict[str, tuple[str, float]] = {
 }  # fmt: skip
 _PARTS = re.compile(
     r"(?P<mantissa>-?(?:\d[\d,]*(?:\.\d+)?|\.\d+))(?:e(?P<exp>-?\d+))?"
-    r"(?:\s?(?P<mult>k|m|b|bn|thousand|million|billion|trillion)\b)?"
-    r"\s?(?P<unit>%|-fold|[a-z]+)?$"
+    r"(?:[ \t]?(?P<mult>k|m|b|bn|thousand|million|billion|trillion)\b)?"
+    r"[ \t]?(?P<unit>%|-fold|[a-z]+)?$"
 )
 _FRACTION = re.compile(r"(\d+)\s*/\s*(\d+)$")
 

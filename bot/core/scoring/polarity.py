@@ -40,7 +40,7 @@ _DENIAL_WORDS = _words(
 )
 _NEEDED = _words(
     "needed necessary required important useful helpful relevant matter matters help "
-    "helps work works apply applies worth recommended needed used"
+    "helps work works apply applies worth recommended"
 )
 # Words in a rubric point that mark what follows as a problem to avoid.
 _AVOIDANCE = _words(

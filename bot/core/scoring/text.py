@@ -95,17 +95,17 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _TOKEN = re.compile(
     r"(?P<abbr>\b(?:e\.g|i\.e|vs|etc|cf|approx|incl|resp|eq|fig)\.)"
     r"|(?P<bigo>\b(?:o|theta|omega)\s*\((?:[^()\n]|\([^()\n]*\)){1,40}\))"
-    rf"|(?P<frac>(?<![\w.])\d+\s*/\s*\d+(?![\w.]))"
+    rf"|(?P<frac>(?<![\w.])\d+[ \t]*/[ \t]*\d+(?![\w.]))"
     rf"|(?P<num>(?<![\w.])-?(?:{_NUM})(?:e-?\d+)?"
-    r"(?:\s?(?:k|m|mm|b|bn|thousand|million|billion|trillion)\b)?"
-    r"(?:\s?(?:%|percent\b|pct\b|x\b|times\b|fold\b|-fold\b|[a-z]+\b))?)"
+    r"(?:[ \t]?(?:k|m|mm|b|bn|thousand|million|billion|trillion)\b)?"  # not across a line break
+    r"(?:[ \t]?(?:%|percent\b|pct\b|x\b|times\b|fold\b|-fold\b|[a-z]+\b))?)"
     r"|(?P<power>\b[a-z]\s*(?:\^|\*\*)\s*(?:\d+|[a-z])\b)"
     r"|(?P<code>\b[a-z]+\d[a-z0-9]*\b)"
     r"|(?P<word>[a-z]+(?:'[a-z]+)*)"
     # A sentence ends at . ! ? ; or where a line break starts a new block (a blank line, a bullet,
     # a numbered item, a heading); a line break inside wrapped text is only a space.
     r"|(?P<sent>[.!?;]+(?=\s|$)|\n(?=[ \t]*(?:\n|[-*+•>#]|\d{1,2}[.)][ \t]|\|)))"
-    r"|(?P<clause>[,:()\[\]\"]|\s-\s|\s~\s)"
+    r"|(?P<clause>[,:()\[\]\"]|\s-\s|\s~\s|->|<-|=>)"
 )
 # Words that end a clause: negation does not reach past them.
 CLAUSE_WORDS = _words(
