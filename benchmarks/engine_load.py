@@ -33,8 +33,8 @@ from bot.core.bank import QuestionBank
 from bot.core.clock import SystemClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Question, RubricPoint, Track
-from bot.services.deadlines import DeadlineDispatcher, DeadlineKey, Fired
-from bot.services.interviews import InterviewService
+from bot.features.interviews.service import InterviewService
+from bot.scheduler.deadlines import DeadlineDispatcher, DeadlineKey, Fired
 from bot.storage.database import Database
 from bot.storage.models import Deadline, InterviewSession, User
 

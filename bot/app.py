@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
-from bot.services.banks import BankRegistry
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.guild_settings import GuildSettingsService
-from bot.services.interviews import InterviewService
+from bot.features.config.service import GuildSettingsService
+from bot.features.interviews.service import InterviewService
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.core.session import ItemView, Scorecard, SessionView
-from bot.services.interviews import (
+from bot.features.interviews.service import (
     Advance,
     Event,
     InterviewError,

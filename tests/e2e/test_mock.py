@@ -16,8 +16,8 @@ from bot.core.bank.dump import question_to_dict
 from bot.core.clock import FakeClock
 from bot.core.questions import Difficulty, Question, RubricPoint, Track
 from bot.discord.client import MockInterviewBot
-from bot.services._peer_store import PEER_TABLES
-from bot.services.peer_mocks import PairState, PeerMockService, RoundStatus, RoundView
+from bot.features.peer_mocks.service import PairState, PeerMockService, RoundStatus, RoundView
+from bot.features.peer_mocks.store import PEER_TABLES
 from bot.storage.database import Database
 from bot.storage.models import GuildQuestion, GuildSettings
 from tests.e2e.conftest import BotFactory

@@ -9,8 +9,7 @@ from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemStatus, SessionStatus
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import (
+from bot.features.interviews.service import (
     ActiveInterviewExists,
     InterviewError,
     InterviewService,
@@ -19,6 +18,7 @@ from bot.services.interviews import (
     StaleAction,
     TimedOut,
 )
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
 from tests.factories import ListBank, question, technical_set
 

@@ -10,15 +10,15 @@ from datetime import timedelta
 import pytest
 
 from bot.core.bank import QuestionBank
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemStatus, Scorecard
-from bot.services._peer_report import rounded_mean
-from bot.services.banks import BankRegistry
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.peer_mocks import (
+from bot.features.interviews.service import InterviewService
+from bot.features.peer_mocks.models import PeerQueueEntry
+from bot.features.peer_mocks.report import rounded_mean
+from bot.features.peer_mocks.service import (
     INVITE_TTL,
     NO_SHOW_AFTER,
     InviteExpired,
@@ -38,8 +38,8 @@ from bot.services.peer_mocks import (
     RoundStatus,
     RoundView,
 )
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
-from bot.storage.models_peer import PeerQueueEntry
 from tests.factories import question, technical_set
 
 GUILD, CHANNEL, THREAD = 1001, 2002, 3003
@@ -161,7 +161,7 @@ async def test_first_member_waits_second_is_paired(w: World, clock: FakeClock) -
 
 
 def _idle(pair_id: int) -> object:
-    from bot.services._peer_timers import TimerKey
+    from bot.features.peer_mocks.timers import TimerKey
 
     return TimerKey("idle", pair_id)
 
@@ -318,7 +318,7 @@ async def test_invite_decline_and_refusals(w: World) -> None:
 
 
 def _invite_key(invite_id: int) -> object:
-    from bot.services._peer_timers import TimerKey
+    from bot.features.peer_mocks.timers import TimerKey
 
     return TimerKey("invite", invite_id)
 

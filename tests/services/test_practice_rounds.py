@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 from bot.core.clock import FakeClock
 from bot.core.practice_rounds import RoundKind, RoundStatus
 from bot.core.questions import Question, Track
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.practice_rounds import (
+from bot.features.interviews.service import InterviewService
+from bot.features.practice_rounds.models import (
+    PracticePanelBallot,
+    PracticeRoundAnswer,
+    PracticeRoundVote,
+)
+from bot.features.practice_rounds.service import (
     Announcement,
     NotAllowed,
     PracticeRoundService,
@@ -23,9 +27,9 @@ from bot.services.practice_rounds import (
     RoundNotOpen,
     RoundRunning,
 )
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
 from bot.storage.models import Answer, InterviewSession
-from bot.storage.models_rounds import PracticePanelBallot, PracticeRoundAnswer, PracticeRoundVote
 from tests.factories import ListBank, technical_set
 
 GOOD = "It is overfitting; I would check with k-fold cross-validation."

@@ -11,12 +11,12 @@ from sqlalchemy import Table, func, select
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Track
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService, SessionNotFound
-from bot.services.privacy import PrivacyService
-from bot.storage.all_models import Base
+from bot.features.interviews.service import InterviewService, SessionNotFound
+from bot.features.privacy.service import PrivacyService
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyDelivery, Deadline, GuildQuestion, User
+from bot.tables import Base
 from tests.services import test_stats as data
 from tests.services.test_stats import GOOD, GUILD, daily, interview, q, streak, user
 

@@ -12,9 +12,9 @@ from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Question, Track
 from bot.core.stats import UNKNOWN_TOPIC, Average, Metric, Period
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.stats import Leaderboard, StatsService
+from bot.features.interviews.service import InterviewService
+from bot.features.stats.service import Leaderboard, StatsService
+from bot.scheduler.deadlines import DeadlineDispatcher
 from bot.storage.database import Database
 from bot.storage.models import DailyAnswer, DailyDelivery, Streak
 from tests.factories import ListBank, question
