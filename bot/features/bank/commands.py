@@ -13,10 +13,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.questions import Difficulty, Track
-from bot.features.bank import ids as ids
+from bot.features.bank import ids
 from bot.features.bank.flow import BankFlow
 from bot.features.bank.service import AUDIT_MAX, BankAdminService
-from bot.features.bank.views import DYNAMIC_ITEMS
+from bot.features.bank.views import DYNAMIC_ITEMS, HANDLERS
 from bot.features.config.permissions import is_moderator
 
 if TYPE_CHECKING:
@@ -227,4 +227,6 @@ async def setup(bot: MockInterviewBot) -> None:
     service = BankAdminService(app.db, app.clock, app.banks, app.guild_settings)
     await service.load_all()  # guild questions join the registry before anyone can ask
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(BankAdminCommands(bot, BankFlow(bot, service)))
+    flow = BankFlow(bot, service)
+    HANDLERS.register(bot, flow)
+    await bot.add_cog(BankAdminCommands(bot, flow))

@@ -7,8 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.features.bank import ids as ids
-from bot.features.bank import render as render
+from bot.features.bank import ids, render
 from bot.features.bank.service import IMPORT_MAX_BYTES
 from bot.features.bank.types import ImportRejected
 from bot.features.config.access import FlowBase, Refused, guarded

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord.guard import reply
-from bot.features.bank import ids as ids
-from bot.features.bank import render as render
+from bot.features.bank import ids, render
 from bot.features.bank.files import FilesMixin
 from bot.features.bank.form import TEXT_FIELDS, FormInvalid, form_from, form_of
 from bot.features.bank.review import ReviewMixin

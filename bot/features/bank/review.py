@@ -13,8 +13,7 @@ from typing import Any
 import discord
 
 from bot.discord.guard import reply
-from bot.features.bank import ids as ids
-from bot.features.bank import render as render
+from bot.features.bank import ids, render
 from bot.features.bank.form import FormInvalid, QuestionForm, form_of
 from bot.features.bank.types import BankAdminError, ReviewOutcome
 from bot.features.bank.views import (

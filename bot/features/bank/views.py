@@ -2,7 +2,8 @@
 
 Modal submissions are handled by the cog's interaction listener, keyed by custom_id (like the
 interview answer modal), so a form left open across a restart is still accepted. Buttons are
-``DynamicItem``s registered at start-up; each callback hands over to the `BankFlow`.
+``DynamicItem``s registered at start-up; each callback hands over to the
+handler registered as ``HANDLERS`` (the bank flow).
 """
 
 from __future__ import annotations
@@ -10,16 +11,14 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.bank.validator import ANSWER_LIMIT, PROMPT_LIMIT
 from bot.core.rubric_lines import SYNTAX_EXAMPLE
-from bot.features.bank import ids as ids
-
-if TYPE_CHECKING:
-    from bot.features.bank.flow import BankFlow
+from bot.discord.components import Handlers
+from bot.features.bank import ids
 
 TEXT_MAX = 4000  # Discord's limit for one text input
 REASON_MAX = 1000
@@ -173,9 +172,27 @@ class Drafts:
 # -- buttons ---------------------------------------------------------------------------------
 
 
-def flow_of(interaction: discord.Interaction[Any]) -> BankFlow:
-    cog: Any = interaction.client.get_cog("BankAdminCommands")  # type: ignore[attr-defined]
-    return cog.flow  # type: ignore[no-any-return]
+class BankActions(Protocol):
+    """What the buttons call; the bank flow registers itself as ``HANDLERS``."""
+
+    async def on_page(
+        self,
+        interaction: discord.Interaction[Any],
+        page: int,
+        bundled: bool,
+        track: str | None,
+        topic: str | None,
+    ) -> None: ...
+
+    async def on_review(
+        self, interaction: discord.Interaction[Any], action: str, row: int
+    ) -> None: ...
+
+    async def on_retry(self, interaction: discord.Interaction[Any], token: str) -> None: ...
+
+
+HANDLERS: Handlers[BankActions] = Handlers("bank")
+flow_of = HANDLERS.of
 
 
 class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.PAGE_TEMPLATE):

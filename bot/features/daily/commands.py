@@ -14,16 +14,17 @@ from discord.ext import commands
 
 from bot.core.daily_schedule import matching_zones
 from bot.core.questions import Track
+from bot.discord.components import modal_value
 from bot.features.daily.flow import DailyFlow, DailySender
 from bot.features.daily.models import missing_daily_tables
 from bot.features.daily.scheduler import DailyScheduler
 from bot.features.daily.service import DailyService
 from bot.features.daily.views import (
     DAILY_MODAL_RE,
+    HANDLERS,
     DailyAnswerButton,
     parse_ref,
 )
-from bot.features.interviews.flow import modal_value
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
@@ -146,6 +147,8 @@ async def setup(bot: MockInterviewBot) -> None:
     service = DailyService(app.db, app.clock, app.banks, app.guild_settings)
     scheduler = DailyScheduler(service, app.clock, DailySender(bot))
     bot.add_dynamic_items(DailyAnswerButton)
-    await bot.add_cog(DailyCommands(DailyFlow(bot, service), scheduler))
+    flow = DailyFlow(bot, service)
+    HANDLERS.register(bot, flow)
+    await bot.add_cog(DailyCommands(flow, scheduler))
     await scheduler.start()
     bot.on_close(scheduler.stop)

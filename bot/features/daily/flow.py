@@ -16,7 +16,7 @@ from bot.core.daily_schedule import InvalidSchedule
 from bot.core.questions import Track
 from bot.discord.guard import explain_as_str, handler_guard, reply
 from bot.features.config.permissions import NOT_A_MODERATOR, is_moderator
-from bot.features.daily import render as render
+from bot.features.daily import render
 from bot.features.daily.service import (
     GUILD,
     USER,

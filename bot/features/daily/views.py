@@ -9,15 +9,12 @@ modal opened before a restart is accepted after it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol
 
 import discord
 
+from bot.discord.components import PREFIX, Handlers
 from bot.features.daily.service import AnswerRef, DailyError
-from bot.features.interviews.views import PREFIX
-
-if TYPE_CHECKING:
-    from bot.features.daily.flow import DailyFlow
 
 ANSWER_MAX_CHARS = 4000
 _KINDS = {"d": "delivery", "c": "card"}
@@ -33,11 +30,22 @@ def parse_ref(kind_code: str, ref_id: str) -> AnswerRef:
     return AnswerRef(_KINDS[kind_code], int(ref_id))
 
 
-def daily_flow(interaction: discord.Interaction[Any]) -> DailyFlow:
-    cog = interaction.client.get_cog("DailyCommands")  # type: ignore[attr-defined]
-    if cog is None:
-        raise DailyError("Daily questions are not available right now.")
-    return cast("DailyFlow", cog.flow)
+class DailyActions(Protocol):
+    """What the Answer button calls; the daily flow registers itself as ``HANDLERS``."""
+
+    async def on_answer_button(
+        self, interaction: discord.Interaction[Any], ref: AnswerRef
+    ) -> None: ...
+
+
+HANDLERS: Handlers[DailyActions] = Handlers("daily")
+
+
+def daily_flow(interaction: discord.Interaction[Any]) -> DailyActions:
+    try:
+        return HANDLERS.of(interaction)
+    except LookupError:
+        raise DailyError("Daily questions are not available right now.") from None
 
 
 class DailyAnswerButton(

@@ -12,7 +12,7 @@ from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.discord import render
 from bot.features.interviews.flow import InterviewFlow
-from bot.features.interviews.views import DYNAMIC_ITEMS
+from bot.features.interviews.views import DYNAMIC_ITEMS, HANDLERS
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
@@ -101,5 +101,6 @@ class InterviewCommands(commands.Cog):
 
 async def setup(bot: MockInterviewBot) -> None:
     bot.flow = InterviewFlow(bot, bot.app.interviews, bot.app.banks)
+    HANDLERS.register(bot, bot.flow)
     bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
     await bot.add_cog(InterviewCommands(bot))

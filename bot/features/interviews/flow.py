@@ -17,6 +17,7 @@ from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemView, Scorecard, SessionView
 from bot.discord import render
+from bot.discord.components import PLATFORM, modal_value
 from bot.discord.guard import handler_guard, reply
 from bot.features.interviews.service import (
     ActiveInterviewExists,
@@ -39,7 +40,6 @@ from bot.features.interviews.views import (
 )
 
 log = logging.getLogger(__name__)
-PLATFORM = "discord"
 
 
 def _explain(exc: Exception) -> str | None:
@@ -413,17 +413,6 @@ def _link(session: SessionView) -> str:
     if session.channel_id is None:
         return ""
     return f": <#{session.channel_id}>"
-
-
-def modal_value(interaction: discord.Interaction[Any]) -> str:
-    """The answer field's value; rows of text inputs, or type 18 labels wrapping one."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    for row in data.get("components", []):
-        children = row.get("components") or ([row["component"]] if "component" in row else [])
-        for component in children:
-            if component.get("custom_id") == "answer":
-                return str(component.get("value", ""))
-    return ""
 
 
 def _where(channel: discord.Thread | discord.DMChannel) -> str:

@@ -2,22 +2,19 @@
 
 Buttons and selects are ``DynamicItem``s: their custom_id carries the session and item, and the
 templates are registered at start-up, so they keep working after a restart. Each callback hands
-over to the ``InterviewFlow`` on the client; no logic lives here.
+over to the handler registered as ``HANDLERS`` (the interview flow); no logic lives here.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.scoring import Score
+from bot.discord.components import PREFIX, Handlers
 
-if TYPE_CHECKING:
-    from bot.features.interviews.flow import InterviewFlow
-
-PREFIX = "mlmock"
 ANSWER_MODAL_RE = re.compile(rf"{PREFIX}:answer:(?P<sid>\d+):(?P<pos>\d+)")
 ANSWER_MAX_CHARS = 4000
 
@@ -30,8 +27,24 @@ _BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
 }
 
 
-def flow_of(interaction: discord.Interaction[Any]) -> InterviewFlow:
-    return interaction.client.flow  # type: ignore[no-any-return, attr-defined]
+class InterviewActions(Protocol):
+    """What the buttons call; the interview flow registers itself as ``HANDLERS``."""
+
+    async def on_button(
+        self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
+    ) -> None: ...
+
+    async def on_rate_button(
+        self, interaction: discord.Interaction[Any], session_id: int
+    ) -> None: ...
+
+    async def on_self_score(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int, score: int
+    ) -> None: ...
+
+
+HANDLERS: Handlers[InterviewActions] = Handlers("interviews")
+flow_of = HANDLERS.of
 
 
 class InterviewButton(

@@ -24,7 +24,7 @@ from bot.core.questions import Difficulty, Question, Track
 from bot.features.interviews.service import (
     InterviewService,
 )
-from bot.features.peer_mocks import store as store
+from bot.features.peer_mocks import store
 from bot.features.peer_mocks.models import PeerPair, PeerRound
 from bot.features.peer_mocks.records import (
     NotAllowed,

@@ -18,7 +18,7 @@ from bot.core.questions import Difficulty, Track
 from bot.features.peer_mocks.flow import MockFlow
 from bot.features.peer_mocks.round_flow import RoundFlow
 from bot.features.peer_mocks.service import PeerMockService, missing_tables
-from bot.features.peer_mocks.views import DYNAMIC_ITEMS, MODAL_RE
+from bot.features.peer_mocks.views import DYNAMIC_ITEMS, MODAL_RE, PAIRS, ROUNDS
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
@@ -113,6 +113,9 @@ async def setup(bot: MockInterviewBot) -> None:
         return
     service = PeerMockService(app.db, app.banks, app.clock, app.interviews, rng=random.Random())
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(MockCommands(bot, service))
+    cog = MockCommands(bot, service)
+    PAIRS.register(bot, cog.flow)
+    ROUNDS.register(bot, cog.rounds)
+    await bot.add_cog(cog)
     await service.start()  # timers resume from the database
     bot.on_close(service.stop)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.questions import Question
 from bot.core.scoring import weighted_mean
-from bot.features.peer_mocks import store as store
+from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     FEEDBACK_LIMIT,
     IDLE,

@@ -10,7 +10,7 @@ import discord
 from bot.core.questions import Difficulty, Track
 from bot.discord.guard import reply
 from bot.discord.render import timestamp
-from bot.features.peer_mocks import render as render
+from bot.features.peer_mocks import render
 from bot.features.peer_mocks.common import MockBase, guarded, log, retire_buttons
 from bot.features.peer_mocks.round_flow import RoundFlow
 from bot.features.peer_mocks.service import (

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.pairing import QueueEntry, pair_queue
 from bot.core.questions import Difficulty, Track
-from bot.features.peer_mocks import store as store
+from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     IDLE,
     INVITE,

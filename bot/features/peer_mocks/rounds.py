@@ -11,7 +11,7 @@ from bot.features.interviews.service import (
     InterviewError,
     StaleAction,
 )
-from bot.features.peer_mocks import store as store
+from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     IDLE,
     ROUND_LENGTH,

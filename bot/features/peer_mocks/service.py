@@ -26,7 +26,7 @@ from bot.features.interviews.service import (
     ReminderDue,
     TimedOut,
 )
-from bot.features.peer_mocks import store as store
+from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     IDLE,
     INVITE,

@@ -3,22 +3,20 @@
 Buttons and selects are ``DynamicItem``s whose custom_id (``mlmock:mock:...``) carries the pair,
 round or invitation, registered at start-up, so they work after a restart. Modals are matched by
 custom_id in the feature's interaction listener for the same reason. Callbacks only hand over to
-the flows on the feature's cog.
+the flows registered as ``PAIRS`` and ``ROUNDS``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.scoring import Score
+from bot.discord.components import Handlers
 from bot.features.peer_mocks.render import slot_placeholder
 from bot.features.peer_mocks.service import RoundView, ScoreSheet
-
-if TYPE_CHECKING:
-    from bot.features.peer_mocks.commands import MockCommands
 
 PREFIX = "mlmock:mock"
 MODAL_RE = re.compile(rf"{PREFIX}:m-(?P<kind>answer|feedback|rate):(?P<id>\d+)(?::(?P<pos>\d+))?")
@@ -53,10 +51,41 @@ _INVITE = {
 }
 
 
-def feature(interaction: discord.Interaction[Any]) -> MockCommands:
-    cog = interaction.client.get_cog("MockCommands")  # type: ignore[attr-defined]
-    assert cog is not None, "the mock feature is not loaded"
-    return cog  # type: ignore[no-any-return]
+class PairActions(Protocol):
+    """What pair and invitation buttons call (the mock flow, registered as ``PAIRS``)."""
+
+    async def on_pair_button(
+        self, interaction: discord.Interaction[Any], action: str, pair_id: int
+    ) -> None: ...
+
+    async def on_invite_button(
+        self, interaction: discord.Interaction[Any], action: str, invite_id: int
+    ) -> None: ...
+
+
+class RoundActions(Protocol):
+    """What round buttons and selects call (the round flow, registered as ``ROUNDS``)."""
+
+    async def on_round_button(
+        self, interaction: discord.Interaction[Any], action: str, round_id: int
+    ) -> None: ...
+
+    async def on_item_button(
+        self, interaction: discord.Interaction[Any], action: str, round_id: int, position: int
+    ) -> None: ...
+
+    async def on_point(
+        self,
+        interaction: discord.Interaction[Any],
+        round_id: int,
+        position: int,
+        index: int,
+        score: int,
+    ) -> None: ...
+
+
+PAIRS: Handlers[PairActions] = Handlers("peer_mocks.pairs")
+ROUNDS: Handlers[RoundActions] = Handlers("peer_mocks.rounds")
 
 
 def _button(spec: tuple[str, Style, str], custom_id: str) -> discord.ui.Button[Any]:
@@ -79,7 +108,7 @@ class PairButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feature(interaction).flow.on_pair_button(interaction, self.action, self.pair_id)
+        await PAIRS.of(interaction).on_pair_button(interaction, self.action, self.pair_id)
 
 
 class RoundButton(
@@ -97,7 +126,7 @@ class RoundButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feature(interaction).rounds.on_round_button(interaction, self.action, self.round_id)
+        await ROUNDS.of(interaction).on_round_button(interaction, self.action, self.round_id)
 
 
 class ItemButton(
@@ -115,7 +144,7 @@ class ItemButton(
         return cls(match["action"], int(match["id"]), int(match["pos"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feature(interaction).rounds.on_item_button(
+        await ROUNDS.of(interaction).on_item_button(
             interaction, self.action, self.round_id, self.position
         )
 
@@ -135,7 +164,7 @@ class InviteButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feature(interaction).flow.on_invite_button(interaction, self.action, self.invite_id)
+        await PAIRS.of(interaction).on_invite_button(interaction, self.action, self.invite_id)
 
 
 class PointSelect(
@@ -174,7 +203,7 @@ class PointSelect(
         return cls(int(match["id"]), int(match["pos"]), int(match["idx"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feature(interaction).rounds.on_point(
+        await ROUNDS.of(interaction).on_point(
             interaction, self.round_id, self.position, self.index, int(self.item.values[0])
         )
 

@@ -14,7 +14,7 @@ import discord
 
 from bot.core.practice_rounds import RoundKind, RoundStatus, RoundView, pack
 from bot.discord.render import EMBED_TOTAL_LIMIT
-from bot.features.practice_rounds import render as render
+from bot.features.practice_rounds import render
 from bot.features.practice_rounds.service import Announcement, PracticeRoundService
 from bot.features.practice_rounds.views import buttons, vote_buttons
 

@@ -12,9 +12,10 @@ from typing import Any
 import discord
 
 from bot.core.practice_rounds import RoundKind, RoundStatus, RoundView
+from bot.discord.components import modal_value
 from bot.discord.guard import reply
 from bot.discord.render import timestamp
-from bot.features.practice_rounds import render as render
+from bot.features.practice_rounds import render
 from bot.features.practice_rounds.announce import resolve_channel
 from bot.features.practice_rounds.common import PracticeBase, Refused, guarded
 from bot.features.practice_rounds.service import RoundError, RoundNotOpen
@@ -22,7 +23,6 @@ from bot.features.practice_rounds.views import (
     ANSWER_MODAL_RE,
     PointSelect,
     PracticeAnswerModal,
-    modal_value,
 )
 
 log = logging.getLogger(__name__)

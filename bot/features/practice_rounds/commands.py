@@ -21,7 +21,7 @@ from bot.features.practice_rounds.announce import RoundAnnouncer
 from bot.features.practice_rounds.buttons import PracticeButtons
 from bot.features.practice_rounds.flow import PracticeFlow
 from bot.features.practice_rounds.service import PracticeRoundService
-from bot.features.practice_rounds.views import COG_NAME, DYNAMIC_ITEMS
+from bot.features.practice_rounds.views import COG_NAME, DYNAMIC_ITEMS, HANDLERS
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
@@ -136,7 +136,9 @@ async def setup(bot: MockInterviewBot) -> None:
     service = PracticeRoundService(app.db, app.banks, app.clock, app.interviews)
     service.subscribe(RoundAnnouncer(bot, service))
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    cog = PracticeCommands(bot, PracticeFlow(bot, service), PracticeButtons(bot, service))
+    buttons = PracticeButtons(bot, service)
+    HANDLERS.register(bot, buttons)
+    cog = PracticeCommands(bot, PracticeFlow(bot, service), buttons)
     await bot.add_cog(cog)
     if not await service.schema_ready():
         log.warning("practice rounds are off: the database lacks their tables (run the migrations)")

@@ -14,7 +14,7 @@ import discord
 from bot.core.practice_rounds import RoundKind, RoundStatus, RoundView
 from bot.core.questions import Track
 from bot.discord.render import timestamp
-from bot.features.practice_rounds import render as render
+from bot.features.practice_rounds import render
 from bot.features.practice_rounds.common import NOT_STEERING, PracticeBase, Refused, guarded
 from bot.features.practice_rounds.service import RoundRunning
 from bot.features.practice_rounds.views import buttons

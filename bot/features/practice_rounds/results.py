@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot.core.practice_rounds import RoundKind, RoundStatus, RoundView, aggregate_ballots
 from bot.features.interviews.service import InterviewService
-from bot.features.practice_rounds import store as store
+from bot.features.practice_rounds import store
 from bot.features.practice_rounds.models import PracticeRoundAnswer
 from bot.storage.database import Database
 from bot.storage.models import Answer

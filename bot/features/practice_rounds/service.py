@@ -46,8 +46,7 @@ from bot.core.practice_rounds import (
 )
 from bot.core.questions import Question, Track
 from bot.features.interviews.service import InterviewService
-from bot.features.practice_rounds import store as store
-from bot.features.practice_rounds import writes as writes
+from bot.features.practice_rounds import store, writes
 from bot.features.practice_rounds.models import PracticeRound
 from bot.features.practice_rounds.results import record_results, results_due
 from bot.features.practice_rounds.timer import RoundTimer

@@ -9,16 +9,14 @@ hand over to ``PracticeButtons``; no logic lives here.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.practice_rounds import MAX_PART_CHARS, POINT_SCORES
+from bot.discord.components import Handlers
 from bot.discord.render import clip
 from bot.features.practice_rounds.render import point_option_label
-
-if TYPE_CHECKING:
-    from bot.features.practice_rounds.buttons import PracticeButtons
 
 PREFIX = "mlmock:pr"
 COG_NAME = "PracticeCommands"
@@ -31,9 +29,24 @@ _BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
 }
 
 
-def practice_flow(interaction: discord.Interaction[Any]) -> PracticeButtons:
-    cog: Any = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    return cog.buttons  # type: ignore[no-any-return]
+class PracticeActions(Protocol):
+    """What the buttons call; ``PracticeButtons`` registers itself as ``HANDLERS``."""
+
+    async def on_round_button(
+        self, interaction: discord.Interaction[Any], action: str, round_id: int
+    ) -> None: ...
+
+    async def on_vote(
+        self, interaction: discord.Interaction[Any], round_id: int, answer_id: int
+    ) -> None: ...
+
+    async def on_point(
+        self, interaction: discord.Interaction[Any], round_id: int, index: int, score: int
+    ) -> None: ...
+
+
+HANDLERS: Handlers[PracticeActions] = Handlers("practice_rounds")
+practice_flow = HANDLERS.of
 
 
 class RoundButton(
@@ -153,14 +166,3 @@ class PracticeAnswerModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         return None  # handled by PracticeButtons.on_modal
-
-
-def modal_value(interaction: discord.Interaction[Any]) -> str:
-    """The answer field's value (rows of text inputs, or type 18 labels wrapping one)."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    for row in data.get("components", []):
-        children = row.get("components") or ([row["component"]] if "component" in row else [])
-        for component in children:
-            if component.get("custom_id") == "answer":
-                return str(component.get("value", ""))
-    return ""

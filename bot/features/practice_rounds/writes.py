@@ -19,7 +19,7 @@ from bot.core.practice_rounds import (
     may_vote_for,
     tally_votes,
 )
-from bot.features.practice_rounds import store as store
+from bot.features.practice_rounds import store
 from bot.features.practice_rounds.models import (
     PracticePanelBallot,
     PracticeRound,

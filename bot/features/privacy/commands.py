@@ -16,11 +16,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.components import PLATFORM
 from bot.discord.guard import reply
 from bot.discord.render import timestamp
-from bot.features.interviews.flow import PLATFORM
 from bot.features.privacy.service import PrivacyService
-from bot.features.stats import render as render
+from bot.features.stats import render
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot

@@ -15,9 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.stats import Metric, Period
+from bot.discord.components import PLATFORM
 from bot.discord.guard import reply
-from bot.features.interviews.flow import PLATFORM
-from bot.features.stats import render as render
+from bot.features.stats import render
 from bot.features.stats.charts import render_score_chart
 from bot.features.stats.export import HistoryExportService, fit_attachment
 from bot.features.stats.service import StatsService
