@@ -8,9 +8,10 @@ from typing import Any
 import discord
 
 from bot.features.bank import ids, render
+from bot.features.bank.common import FlowBase, guarded
 from bot.features.bank.service import IMPORT_MAX_BYTES
 from bot.features.bank.types import ImportRejected
-from bot.features.config.access import FlowBase, Refused, guarded
+from bot.features.config.access import Refused
 
 
 class FilesMixin(FlowBase):

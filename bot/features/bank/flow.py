@@ -16,6 +16,7 @@ import discord
 
 from bot.discord.guard import reply
 from bot.features.bank import ids, render
+from bot.features.bank.common import guarded
 from bot.features.bank.files import FilesMixin
 from bot.features.bank.form import TEXT_FIELDS, FormInvalid, form_from, form_of
 from bot.features.bank.review import ReviewMixin
@@ -30,7 +31,7 @@ from bot.features.bank.views import (
     retry_view,
     too_long_to_edit,
 )
-from bot.features.config.access import Refused, guarded, guild_of
+from bot.features.config.access import Refused, guild_of
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot

@@ -11,7 +11,6 @@ from bot.core.questions import Question, RubricPoint
 from bot.discord.render import EMBED_TOTAL_LIMIT, FIELD_LIMIT, clip, timestamp
 from bot.features.bank.types import AuditView, Page, Suggestion
 from bot.features.bank.views import QUESTION_FIELDS
-from bot.features.config.service import GuildConfig
 
 MESSAGE_LIMIT = 2000
 STATUS_MARK = {"active": "", "retired": " · retired", "pending": " · pending review"}
@@ -156,36 +155,6 @@ def audit_embed(entries: Sequence[AuditView]) -> discord.Embed:
         description=text or "Nothing has been changed yet.",
         colour=discord.Colour.dark_grey(),
     )
-
-
-def config_embed(config: GuildConfig, counts: dict[str, int]) -> discord.Embed:
-    embed = discord.Embed(title="Server settings", colour=discord.Colour.blurple())
-    role = _setting("moderator_role_id", config.moderator_role_id)
-    embed.add_field(
-        name="Moderators",
-        value=f"Manage Server, and the role {role}"
-        if config.moderator_role_id
-        else "Members with Manage Server (no moderator role set)",
-        inline=False,
-    )
-    embed.add_field(
-        name="Bundled questions",
-        value="on: used beside this server's questions"
-        if config.bundled_questions
-        else "off: only this server's own questions are used",
-        inline=False,
-    )
-    own = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none yet"
-    embed.add_field(name="This server's questions", value=own, inline=False)
-    daily = (
-        f"{_setting('daily_channel_id', config.daily_channel_id)} at "
-        f"{config.daily_time or '?'} ({config.daily_timezone or 'UTC'})"
-        + (f", {config.daily_track}" if config.daily_track else "")
-        if config.daily_channel_id
-        else "not scheduled"
-    )
-    embed.add_field(name="Daily question", value=daily, inline=False)
-    return embed
 
 
 def problems_text(header: str, problems: Sequence[str], limit: int = MESSAGE_LIMIT) -> str | None:

@@ -14,6 +14,7 @@ import discord
 
 from bot.discord.guard import reply
 from bot.features.bank import ids, render
+from bot.features.bank.common import FlowBase, guarded
 from bot.features.bank.form import FormInvalid, QuestionForm, form_of
 from bot.features.bank.types import BankAdminError, ReviewOutcome
 from bot.features.bank.views import (
@@ -22,7 +23,7 @@ from bot.features.bank.views import (
     review_view,
     too_long_to_edit,
 )
-from bot.features.config.access import FlowBase, Refused, guarded
+from bot.features.config.access import Refused
 
 log = logging.getLogger(__name__)
 

@@ -11,19 +11,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.guard import reply
-from bot.features.bank.render import config_embed
-from bot.features.bank.service import BankAdminService
-from bot.features.config.access import (
-    Refused,
-    guarded,
-    require_manage_server,
-    require_moderator,
-)
+from bot.discord.guard import explain_as_str, handler_guard, reply
+from bot.features.bank.service import BankAdminError, BankAdminService
+from bot.features.config.access import Refused, require_manage_server, require_moderator
+from bot.features.config.render import config_embed
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
 
+guarded = handler_guard(
+    explain=explain_as_str(Refused, BankAdminError),
+    sorry="Something went wrong on our side; nothing was changed.",
+)
 ON_OFF = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 
 

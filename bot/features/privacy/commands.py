@@ -19,8 +19,8 @@ from discord.ext import commands
 from bot.discord.components import PLATFORM
 from bot.discord.guard import reply
 from bot.discord.render import timestamp
+from bot.features.privacy import render
 from bot.features.privacy.service import PrivacyService
-from bot.features.stats import render
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
