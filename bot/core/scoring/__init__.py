@@ -1,34 +1,61 @@
-"""Automatic rubric-coverage scoring: deterministic, explainable, and honest about its limits.
+"""Automatic rubric scoring: deterministic, explainable, and honest about its limits.
 
-A rubric point is *covered* when at least half (rounded up) of its cues appear in the answer.
-A cue is a term or short phrase; ``|`` separates alternatives. Matching is case-insensitive,
-inflection-tolerant (Snowball stems: "overfitting", "overfit", "over-fitting" all match) and
-forgiving of small typos (rapidfuzz ratio >= 88 on cues of 5+ characters). It rewards an answer
-for *mentioning* what a strong answer mentions; it cannot tell whether the reasoning is right.
+How an answer is scored (the README's "How scoring works" says the same for users):
+
+1. The answer is tokenized (``text``): Unicode folded, numbers parsed as quantities, words stemmed.
+2. Each cue alternative (and its curated equivalents) is looked up (``matching``). An occurrence
+   counts only when it is asserted, not denied ("no fine-tuning", "X isn't needed": ``polarity``),
+   and not inside a sentence that merely repeats the prompt. Alternatives the prompt itself
+   contains earn nothing: repeating the question is not answering it.
+3. A point is covered when every required cue (``+cue``) and at least half of its cues (rounded
+   up) are found, and none of its misconceptions is stated.
+4. Coverage (weighted share of points covered) gives a score of 1-4; caps then apply: hints used,
+   a stated misconception, stuffing (credit that comes from lists of terms) and echo (an answer
+   that mostly repeats the prompt). Every cap is named on the scorecard.
+
+It rewards an answer for *saying* what a strong answer says, in sentences; it cannot judge
+whether a long argument hangs together.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
-import snowballstemmer
-from rapidfuzz import fuzz, process
+from bot.core.questions import Misconception, Question, RubricPoint
+from bot.core.scoring.gaming import (
+    SentenceStats,
+    is_echo,
+    is_stuffed,
+    prompt_keys,
+    sentence_stats,
+)
+from bot.core.scoring.matching import AnswerIndex, Cue, Pattern, Span, compile_cue
+from bot.core.scoring.polarity import is_problem_cue, negated
+from bot.core.scoring.text import Token, tokenize
 
-from bot.core.questions import Question, RubricPoint
+__all__ = [
+    "COVERAGE_THRESHOLDS",
+    "VERDICT_THRESHOLDS",
+    "Cap",
+    "PointResult",
+    "RubricResult",
+    "Score",
+    "cue_found",
+    "effective_score",
+    "hint_cap",
+    "score_answer",
+    "score_for",
+    "score_for_coverage",
+    "verdict_for",
+    "weighted_mean",
+]
 
-FUZZY_CUTOFF = 88.0
-FUZZY_MIN_CHARS = 5
-MAX_CUE_WORDS = 6
-
-_STEMMER = snowballstemmer.stemmer("english")
-_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
-# British spellings fold to American before stemming so "regularisation" meets "regularization".
-_BRITISH = ((re.compile(r"is(ation|ing|ed|e|es)\b"), r"iz\1"), (re.compile(r"yse\b"), "yze"))
+QUOTE_CHARS = 140
+GAMING_CAP = 2
 
 
 class Score(IntEnum):
@@ -59,70 +86,16 @@ VERDICT_THRESHOLDS: tuple[tuple[float, Score], ...] = (
 )
 
 
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
-
-
-def _words(text: str) -> list[str]:
-    """Lower-case, fold British spellings, split on anything but letters and digits."""
-    text = text.lower()
-    for pattern, repl in _BRITISH:
-        text = pattern.sub(repl, text)
-    return _WORD.findall(text)
-
-
-def _grams(words: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(
-        tuple("".join(words[i : i + n]) for i in range(len(words) - n + 1))
-        for n in range(1, MAX_CUE_WORDS + 1)
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class AnswerIndex:
-    """Every 1..MAX_CUE_WORDS word window of an answer, joined without spaces.
+class Cap:
+    """Why a score is lower than its coverage: hints, misconception, stuffing, echo."""
 
-    Joining without spaces makes "over-fitting", "over fitting" and "overfitting" the same key.
-    Exact lookups use stemmed words (inflections); fuzzy lookups use the words as written,
-    because a typo can change what the stemmer does ("precison" vs "precision").
-    """
+    kind: str
+    limit: Score
+    reason: str
 
-    stemmed: frozenset[str]
-    raw_by_len: tuple[tuple[str, ...], ...]
-
-    @classmethod
-    def build(cls, text: str) -> AnswerIndex:
-        words = _words(text)
-        stemmed = _grams([_stem(w) for w in words])
-        return cls(frozenset(g for grams in stemmed for g in grams), _grams(words))
-
-    def contains(self, phrase: str) -> bool:
-        words = _words(phrase)
-        if not words:
-            return False
-        if "".join(_stem(w) for w in words) in self.stemmed:
-            return True
-        key = "".join(words)
-        if len(key) < FUZZY_MIN_CHARS:
-            return False  # short terms (auc, knn, l2) must match exactly
-        # The hyphenated or split form may span one word more or fewer than the cue.
-        n = len(words)
-        for size in {max(1, n - 1), n, min(MAX_CUE_WORDS, n + 1)}:
-            candidates = self.raw_by_len[size - 1]
-            if candidates and process.extractOne(
-                key, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-            ):
-                return True
-        return False
-
-
-def cue_matches(index: AnswerIndex, cue: str) -> bool:
-    return any(index.contains(alt) for alt in cue.split("|") if alt.strip())
-
-
-def cues_needed(cue_count: int) -> int:
-    return max(1, math.ceil(cue_count / 2))
+    def __str__(self) -> str:
+        return f"capped at {int(self.limit)} ({self.limit.label}): {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +104,10 @@ class PointResult:
     weight: int
     covered: bool
     matched_cues: tuple[str, ...]
+    evidence: str = ""  # the answer's own words that earned the point
+    missing: tuple[str, ...] = ()  # cues not found (required ones first)
+    misconception: str = ""  # a misconception stated against this point
+    explain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +117,7 @@ class RubricResult:
     coverage: float
     cap: Score
     points: tuple[PointResult, ...]
+    caps: tuple[Cap, ...] = ()
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -148,6 +126,10 @@ class RubricResult:
     @property
     def missed(self) -> tuple[str, ...]:
         return tuple(p.point for p in self.points if not p.covered)
+
+
+def cues_needed(cue_count: int) -> int:
+    return max(1, math.ceil(cue_count / 2))
 
 
 def score_for_coverage(coverage: float) -> Score:
@@ -162,19 +144,217 @@ def hint_cap(hints_used: int) -> Score:
     return Score(max(1, 4 - max(0, hints_used)))
 
 
-def score_answer(answer: str, rubric: Sequence[RubricPoint], hints_used: int = 0) -> RubricResult:
-    index = AnswerIndex.build(answer)
-    results: list[PointResult] = []
-    for rp in rubric:
-        matched = tuple(c for c in rp.cues if cue_matches(index, c))
-        results.append(
-            PointResult(rp.point, rp.weight, len(matched) >= cues_needed(len(rp.cues)), matched)
+@lru_cache(maxsize=1024)
+def _prompt(prompt: str) -> tuple[AnswerIndex, frozenset[str]]:
+    tokens = tokenize(prompt)
+    return AnswerIndex(tokens), prompt_keys(tokens.tokens)
+
+
+@lru_cache(maxsize=16384)
+def _live_patterns(cue: Cue, prompt: str) -> tuple[Pattern, ...]:
+    """The cue's alternatives that the prompt does not already say."""
+    if not prompt:
+        return cue.patterns
+    index = _prompt(prompt)[0]
+    return tuple(p for p in cue.patterns if not index.find(p, strict=True))
+
+
+class _Scorer:
+    """One answer against one rubric; small enough to read top to bottom."""
+
+    def __init__(self, answer: str, prompt: str) -> None:
+        self.answer = answer
+        self.prompt = prompt
+        self.index = AnswerIndex.build(answer)
+        self.tokens: tuple[Token, ...] = self.index.tokens
+        self.all_spans: list[Span] = []
+        self._found: dict[int, list[Span]] = {}  # by id: patterns are interned by compile_cue
+
+    def spans(self, pattern: Pattern) -> list[Span]:
+        found = self._found.get(id(pattern))
+        if found is None:
+            found = self._found[id(pattern)] = self.index.find(pattern)
+            self.all_spans.extend(found)
+        return found
+
+    def asserted(self, patterns: Iterable[Pattern], point_text: str | None) -> list[Span]:
+        """Occurrences not denied by their clause (problem cues ignore negation)."""
+        out = []
+        for pattern in patterns:
+            exempt = point_text is not None and is_problem_cue(point_text, pattern.key)
+            for span in self.spans(pattern):
+                if exempt or not negated(self.tokens, *span):
+                    out.append(span)
+        return out
+
+    def quote(self, span: Span) -> str:
+        sentence = self.tokens[span[0]].sentence
+        same = [t for t in self.tokens if t.sentence == sentence]
+        start, end = same[0].start, same[-1].end
+        focus_start, focus_end = self.tokens[span[0]].start, self.tokens[span[1] - 1].end
+        if end - start > QUOTE_CHARS:
+            half = max(0, (QUOTE_CHARS - (focus_end - focus_start)) // 2)
+            start = max(start, focus_start - half)
+            end = min(end, focus_end + half)
+        text = " ".join(self.answer[start:end].split())
+        prefix = "…" if start > same[0].start else ""
+        suffix = "…" if end < same[-1].end else ""
+        return f"{prefix}{text}{suffix}"
+
+    def misconception_sentence(self, misconception: Misconception) -> Span | None:
+        """A sentence stating every cue of the misconception, un-negated."""
+        common: set[int] | None = None
+        first: dict[int, Span] = {}
+        for cue_text in misconception.cues:
+            cue = compile_cue(cue_text)
+            spans = self.asserted(cue.patterns, None)
+            sentences = {self.tokens[s[0]].sentence for s in spans}
+            for span in spans:
+                first.setdefault(self.tokens[span[0]].sentence, span)
+            common = sentences if common is None else common & sentences
+            if not common:
+                return None
+        return first[min(common)] if common else None
+
+
+def score_answer(
+    answer: str,
+    rubric: Sequence[RubricPoint],
+    hints_used: int = 0,
+    *,
+    prompt: str = "",
+    misconceptions: Sequence[Misconception] = (),
+) -> RubricResult:
+    """Score one answer against a rubric; ``prompt`` is what the candidate was shown."""
+    if not answer.strip():
+        points = tuple(
+            PointResult(p.point, p.weight, False, (), missing=_cue_names(p.cues), explain=p.explain)
+            for p in rubric
         )
-    total = sum(p.weight for p in results)
-    coverage = sum(p.weight for p in results if p.covered) / total if total else 0.0
-    raw = score_for_coverage(coverage) if answer.strip() else Score.STRONG_NO_HIRE
-    cap = hint_cap(hints_used)
-    return RubricResult(Score(min(raw, cap)), raw, coverage, cap, tuple(results))
+        cap = Cap("unanswered", Score.STRONG_NO_HIRE, "no answer was given")
+        return RubricResult(
+            Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,)
+        )
+    scorer = _Scorer(answer, prompt)
+    credited: list[tuple[int, Span]] = []  # (point index, span) of every credited cue
+    points: list[PointResult] = []
+    for number, rp in enumerate(rubric):
+        point, spans = _score_point(scorer, rp)
+        points.append(point)
+        credited += [(number, s) for s in spans]
+    stats = sentence_stats(
+        scorer.tokens, scorer.all_spans, _prompt(prompt)[1] if prompt else frozenset()
+    )
+    # Terms that sit only in sentences repeating the prompt earn nothing.
+    if stats.echo:
+        keep = {n for n, s in credited if scorer.tokens[s[0]].sentence not in stats.echo}
+        points = [p if (i in keep or not p.covered) else _uncover(p) for i, p in enumerate(points)]
+    total = sum(p.weight for p in points)
+    coverage = sum(p.weight for p in points if p.covered) / total if total else 0.0
+    raw = score_for_coverage(coverage)
+    caps = _caps(scorer, hints_used, misconceptions, stats, credited, points)
+    cap = min((c.limit for c in caps), default=Score.STRONG_HIRE)
+    return RubricResult(Score(min(raw, cap)), raw, coverage, cap, tuple(points), tuple(caps))
+
+
+def _score_point(scorer: _Scorer, rp: RubricPoint) -> tuple[PointResult, list[Span]]:
+    cues = [compile_cue(c) for c in rp.cues]
+    for cue in cues:  # every rubric term the answer contains, for the stuffing statistics
+        for pattern in cue.patterns:
+            scorer.spans(pattern)
+    live = [(cue, _live_patterns(cue, scorer.prompt)) for cue in cues]
+    # A cue the prompt fully contains cannot tell knowledge from echo: it drops out, unless
+    # every cue of the point would.
+    scored = [(cue, pats) for cue, pats in live if pats] or [(cue, cue.patterns) for cue in cues]
+    matched: list[str] = []
+    missing: list[str] = []
+    spans: list[Span] = []
+    evidence_spans: list[tuple[bool, Span]] = []
+    for cue, patterns in scored:
+        found = scorer.asserted(patterns, rp.point)
+        if found:
+            matched.append(cue.text)
+            spans += found
+            evidence_spans.append((not cue.required, min(found)))
+        else:
+            missing.append(cue.text)
+    required_ok = all(cue.text in matched for cue, _ in scored if cue.required)
+    covered = required_ok and len(matched) >= cues_needed(len(scored))
+    misconception = ""
+    for wrong in rp.misconceptions:
+        if scorer.misconception_sentence(wrong) is not None:
+            misconception, covered = wrong.text, False
+            break
+    required_missing = [c.text for c, _ in scored if c.required and c.text in missing]
+    missing = required_missing + [m for m in missing if m not in required_missing]
+    # The quote shows a required cue's sentence when there is one, else the earliest match.
+    evidence = scorer.quote(min(evidence_spans)[1]) if covered and evidence_spans else ""
+    result = PointResult(
+        rp.point, rp.weight, covered, tuple(matched), evidence, tuple(missing), misconception,
+        rp.explain,
+    )  # fmt: skip
+    return result, spans if covered else []
+
+
+def _uncover(point: PointResult) -> PointResult:
+    return PointResult(
+        point.point, point.weight, False, point.matched_cues, "", point.missing,
+        point.misconception, point.explain,
+    )  # fmt: skip
+
+
+def _caps(
+    scorer: _Scorer,
+    hints_used: int,
+    misconceptions: Sequence[Misconception],
+    stats: SentenceStats,
+    credited: list[tuple[int, Span]],
+    points: list[PointResult],
+) -> list[Cap]:
+    caps: list[Cap] = []
+    if hints_used > 0:
+        caps.append(Cap("hints", hint_cap(hints_used), f"{hints_used} hint(s) used"))
+    for wrong in misconceptions:
+        span = scorer.misconception_sentence(wrong)
+        if span is not None:
+            caps.append(
+                Cap("misconception", Score(wrong.cap), f"{wrong.text} (“{scorer.quote(span)}”)")
+            )
+    covered_sentences = [scorer.tokens[s[0]].sentence for n, s in credited if points[n].covered]
+    if is_stuffed(covered_sentences, stats):
+        caps.append(
+            Cap("stuffing", Score(GAMING_CAP), "the rubric's terms are listed, not explained")
+        )
+    if is_echo(stats):
+        caps.append(Cap("echo", Score(GAMING_CAP), "the answer mostly repeats the question"))
+    return caps
+
+
+def cue_found(answer: str, cue: str, point: str = "") -> bool:
+    """Whether the answer asserts the cue (any alternative, not denied): for tests and tools."""
+    scorer = _Scorer(answer, "")
+    return bool(scorer.asserted(compile_cue(cue).patterns, point))
+
+
+def _cue_names(cues: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c.removeprefix("+") for c in cues)
+
+
+def score_for(
+    question: Question, answer: str, *, phase: str | None = None, hints_used: int = 0
+) -> RubricResult:
+    """Score an answer to a question, or to one phase of a system-design question."""
+    rubric = question.rubric
+    misconceptions = question.misconceptions
+    prompt = question.prompt
+    if phase is not None:
+        matches = [p for p in question.phases if p.name == phase]
+        if not matches:
+            raise KeyError(f"{question.id} has no phase {phase!r}")
+        rubric = matches[0].rubric
+        misconceptions = (*question.misconceptions, *matches[0].misconceptions)
+        prompt = f"{question.prompt}\n\n{matches[0].prompt}"
+    return score_answer(answer, rubric, hints_used, prompt=prompt, misconceptions=misconceptions)
 
 
 def effective_score(auto: int | None, self_score: int | None, peer: int | None) -> int | None:
@@ -201,16 +381,3 @@ def verdict_for(mean: float | None) -> Score | None:
         if mean >= threshold - 1e-9:
             return score
     return Score.STRONG_NO_HIRE
-
-
-def score_for(
-    question: Question, answer: str, *, phase: str | None = None, hints_used: int = 0
-) -> RubricResult:
-    """Score an answer to a question, or to one phase of a system-design question."""
-    rubric = question.rubric
-    if phase is not None:
-        matches = [p for p in question.phases if p.name == phase]
-        if not matches:
-            raise KeyError(f"{question.id} has no phase {phase!r}")
-        rubric = matches[0].rubric
-    return score_answer(answer, rubric, hints_used)

@@ -1,0 +1,179 @@
+"""Finding a cue in an answer: where it occurs, token by token.
+
+A cue alternative is compiled once into a joined key (its tokens' keys without spaces, so
+"over-fitting", "over fitting" and "overfitting" are one key) plus the quantities its numbers
+denote. An answer is indexed once by token key; a lookup walks the answer's tokens from each
+candidate start until the joined key is spelled out, then checks the numbers as numbers.
+
+Typos: a whole word of 5+ letters (no digits) in the cue may meet an answer word one edit away
+(two from 8 letters), with the same first letter, when neither word is a prefix of the other
+("precison" meets "precision"; "search" never meets "reach", nor "larger" "large").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from bot.core.scoring.equivalences import equivalent_phrases
+from bot.core.scoring.numbers import Quantity, same_quantity
+from bot.core.scoring.text import NUMBER, WORD, Token, Tokens, tokenize
+
+FUZZY_MIN_LETTERS = 5
+Span = tuple[int, int]  # token indices [start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One cue alternative, compiled."""
+
+    text: str
+    key: str
+    keys: tuple[str, ...]  # per token, for typo-tolerant matching
+    words: tuple[str, ...]  # per token: the folded word, "" for numbers and codes
+    quantities: tuple[Quantity, ...]
+    prefixes: tuple[str, ...]  # the key's prefixes: where an answer token may start it
+    fuzzable: bool  # has a word long enough to forgive a typo in
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    text: str  # as written in the bank, without the required mark
+    required: bool
+    patterns: tuple[Pattern, ...]
+
+
+def _pattern(text: str) -> Pattern | None:
+    tokens = tokenize(text).tokens
+    if not tokens:
+        return None
+    key = "".join(t.key for t in tokens)
+    return Pattern(
+        text=text,
+        key=key,
+        keys=tuple(t.key for t in tokens),
+        words=tuple(t.text if t.kind == WORD else "" for t in tokens),
+        quantities=tuple(t.quantity for t in tokens if t.quantity is not None),
+        prefixes=tuple(key[:cut] for cut in range(1, len(key) + 1)),
+        fuzzable=any(
+            len(t.text) >= FUZZY_MIN_LETTERS and t.text.isalpha() for t in tokens if t.kind == WORD
+        ),
+    )
+
+
+@lru_cache(maxsize=16384)
+def compile_cue(cue: str) -> Cue:
+    """``"+freeze|lock the weights"`` -> a required cue with its alternatives and equivalents."""
+    required = cue.startswith("+")
+    text = cue[1:] if required else cue
+    alternatives = [alt.strip() for alt in text.split("|") if alt.strip()]
+    patterns: dict[str, Pattern] = {}
+    for alt in alternatives:
+        for phrase in (alt, *equivalent_phrases(alt)):
+            pattern = _pattern(phrase)
+            if pattern is not None:
+                patterns.setdefault(pattern.key + repr(pattern.quantities), pattern)
+    return Cue(text.strip(), required, tuple(patterns.values()))
+
+
+class AnswerIndex:
+    """An answer's tokens, indexed by key, with a memo of typo look-ups."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens.tokens
+        self.sentence_count = tokens.sentence_count
+        by_key: dict[str, list[int]] = defaultdict(list)
+        by_initial: dict[str, set[str]] = defaultdict(set)
+        for i, token in enumerate(self.tokens):
+            by_key[token.key].append(i)
+            if token.kind == WORD and len(token.text) >= FUZZY_MIN_LETTERS:
+                by_initial[token.text[0]].add(token.text)
+        self._by_key = dict(by_key)
+        self._by_initial = dict(by_initial)
+        self._near: dict[str, frozenset[str]] = {}
+        self._strict = False
+
+    @classmethod
+    def build(cls, text: str) -> AnswerIndex:
+        return cls(tokenize(text))
+
+    def find(self, pattern: Pattern, *, strict: bool = False) -> list[Span]:
+        """Occurrences of the pattern; ``strict`` wants numbers equal, not rounded, and no typos."""
+        self._strict = strict
+        spans = list(self._exact(pattern))
+        if not spans and not strict and pattern.fuzzable and self._by_initial:
+            spans = list(self._fuzzy(pattern))
+        return spans
+
+    def _exact(self, pattern: Pattern) -> Iterator[Span]:
+        key, tokens, n = pattern.key, self.tokens, len(self.tokens)
+        seen: set[int] = set()
+        by_key = self._by_key
+        for cut, prefix in enumerate(pattern.prefixes, 1):
+            starts = by_key.get(prefix)
+            if starts is None:
+                continue
+            for start in starts:
+                if start in seen:
+                    continue
+                seen.add(start)
+                pos, end = cut, start + 1
+                while pos < len(key) and end < n and key.startswith(tokens[end].key, pos):
+                    pos += len(tokens[end].key)
+                    end += 1
+                if pos == len(key) and self._numbers_agree(pattern, start, end):
+                    yield start, end
+
+    def _numbers_agree(self, pattern: Pattern, start: int, end: int) -> bool:
+        found = [t.quantity for t in self.tokens[start:end] if t.kind == NUMBER]
+        if self._strict:
+            return [a.value if a else None for a in found] == [c.value for c in pattern.quantities]
+        return len(found) == len(pattern.quantities) and all(
+            a is not None and same_quantity(c, a)
+            for c, a in zip(pattern.quantities, found, strict=True)
+        )
+
+    def _near_keys(self, word: str, key: str) -> frozenset[str]:
+        """Keys of answer words that are a typo of ``word`` (plus the word's own key)."""
+        if not word or len(word) < FUZZY_MIN_LETTERS or not word.isalpha():
+            return frozenset((key,))
+        cached = self._near.get(word)
+        if cached is None:
+            limit = 1 if len(word) < 8 else 2
+            near = {key}
+            for other in self._by_initial.get(word[0], ()):
+                if (
+                    abs(len(other) - len(word)) <= limit
+                    and not other.startswith(word)
+                    and not word.startswith(other)
+                    and OSA.distance(word, other, score_cutoff=limit) <= limit
+                ):
+                    near.add(self.tokens[self._first(other)].key)
+            cached = self._near[word] = frozenset(near)
+        return cached
+
+    def _first(self, word: str) -> int:
+        return next(i for i, t in enumerate(self.tokens) if t.text == word)
+
+    def _fuzzy(self, pattern: Pattern) -> Iterator[Span]:
+        options = [self._near_keys(w, k) for w, k in zip(pattern.words, pattern.keys, strict=True)]
+        if all(len(o) == 1 for o in options):
+            return
+        n, size = len(self.tokens), len(options)
+        for key in options[0]:
+            for start in self._by_key.get(key, ()):
+                end = start + size
+                if (
+                    end <= n
+                    and all(self.tokens[start + k].key in options[k] for k in range(1, size))
+                    and self._numbers_agree(pattern, start, end)
+                ):
+                    yield start, end
+
+
+def token_text(tokens: tuple[Token, ...], span: Span) -> str:
+    return " ".join(t.text for t in tokens[span[0] : span[1]])
