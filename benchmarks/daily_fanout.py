@@ -85,7 +85,7 @@ async def main() -> None:
             )
             clock = FakeClock(START)
             async with open_app(
-                Settings(database_url=url), scope="discord", clock=clock, start_deadlines=False
+                Settings(database_url=url), scope="discord", clock=clock, start_scheduler=False
             ) as app:
                 bot = create_bot(app, guild_ready_timeout=0.05)
                 await fake.start_bot(bot, timeout=60)

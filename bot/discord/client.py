@@ -56,8 +56,8 @@ class MockInterviewBot(commands.Bot):
                 await self.tree.sync(guild=guild)
             else:
                 await self.tree.sync()
-        if not self.app.deadlines_started:
-            await self.app.start_deadlines()  # timers resume from the database
+        if not self.app.scheduler_started:
+            await self.app.start_scheduler()  # timers resume from the database
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""

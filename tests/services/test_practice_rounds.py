@@ -27,7 +27,7 @@ from bot.features.practice_rounds.service import (
     RoundNotOpen,
     RoundRunning,
 )
-from bot.scheduler.deadlines import DeadlineDispatcher
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.models import Answer, InterviewSession
 from tests.factories import ListBank, technical_set
@@ -73,7 +73,7 @@ def bank() -> ListBank:
 async def interviews(
     db: Database, clock: FakeClock, bank: ListBank
 ) -> AsyncIterator[InterviewService]:
-    dispatcher = DeadlineDispatcher(db, clock, "discord")
+    dispatcher = Scheduler(db, clock, "discord")
     svc = InterviewService(db, bank, clock, dispatcher, rng=random.Random(3))
     await dispatcher.start()
     yield svc

@@ -37,7 +37,8 @@ from bot.core.session import (
     plan_items,
 )
 from bot.features.interviews.answers import AnswerPartWriter
-from bot.scheduler.deadlines import DeadlineDispatcher, DeadlineKey, Fired
+from bot.features.interviews.timers import DeadlineKey, Fired, InterviewTimers
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.models import Answer, AnswerPart, InterviewSession, User
 
@@ -151,14 +152,14 @@ class InterviewService:
         db: Database,
         bank: QuestionSourceWithLookup,
         clock: Clock,
-        deadlines: DeadlineDispatcher,
+        scheduler: Scheduler,
         *,
         rng: random.Random | None = None,
     ) -> None:
         self._db = db
         self._bank = bank
         self._clock = clock
-        self._deadlines = deadlines
+        self._deadlines = InterviewTimers(scheduler, (ANSWER_DEADLINE, REMINDER))
         self._rng = rng or random.Random()
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._listeners: list[Listener] = []
@@ -167,11 +168,24 @@ class InterviewService:
         self._cursors: dict[int, _Cursor] = {}
         self._owners: dict[int, int] = {}  # session -> user; never changes once created
         self._writer = AnswerPartWriter(db)
-        deadlines.subscribe(self._on_deadline)
+        self._deadlines.subscribe(self._on_deadline)
 
     @property
     def clock(self) -> Clock:
         return self._clock
+
+    async def timers_of_sessions_in(self, s: AsyncSession, session_ids: list[int]) -> int:
+        """How many timers (time limits, reminders) these sessions still have pending."""
+        return await self._deadlines.count_of_sessions(s, session_ids)
+
+    async def drop_timers_of_sessions_in(self, s: AsyncSession, session_ids: list[int]) -> None:
+        """Delete these sessions' timers in the caller's transaction (their rows are going)."""
+        await self._deadlines.cancel_sessions_in(s, session_ids)
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The process's scheduler, on which other features put their own timers."""
+        return self._deadlines.scheduler
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

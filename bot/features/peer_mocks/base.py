@@ -37,6 +37,7 @@ from bot.features.peer_mocks.records import (
     RoundView,
 )
 from bot.features.peer_mocks.timers import PeerTimers, TimerKey
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class PeerBase:
         *,
         rng: random.Random | None = None,
         platform: str = "discord",
+        scheduler: Scheduler | None = None,
     ) -> None:
         self._db = db
         self._banks = banks
@@ -69,7 +71,7 @@ class PeerBase:
         self._interviews = interviews
         self._rng = rng or random.Random()
         self._platform = platform
-        self.timers = PeerTimers(db, clock)
+        self.timers = PeerTimers(db, scheduler or interviews.scheduler, (IDLE, INVITE))
         self._listeners: list[PeerListener] = []
         self._locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()

@@ -1,4 +1,4 @@
-"""Tables of the study-group peer mocks: queue, invitations, pairs, rounds, scores, timers.
+"""Tables of the study-group peer mocks: queue, invitations, pairs, rounds, scores.
 
 Everything a peer mock needs to survive a restart lives here; the candidate's timed round is an
 ordinary ``interview_sessions`` row (mode "peer") that a round points at.
@@ -132,15 +132,3 @@ class PeerPointScore(Base):
     label: Mapped[str] = mapped_column(String(300))
     score: Mapped[int] = mapped_column(Integer)
     scored_at: Mapped[datetime]
-
-
-class PeerTimer(Base):
-    """A durable timer of the peer mocks (invitation expiry, no-show check), re-read at start."""
-
-    __tablename__ = "peer_timers"
-    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # invite|idle
-    ref_id: Mapped[int] = mapped_column(BigInteger)
-    due_at: Mapped[datetime] = mapped_column(index=True)

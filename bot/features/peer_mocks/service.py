@@ -68,6 +68,7 @@ from bot.features.peer_mocks.records import (
 from bot.features.peer_mocks.rounds import RoundOps
 from bot.features.peer_mocks.store import missing_tables
 from bot.features.peer_mocks.timers import TimerKey
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,11 @@ class PeerMockService(QueueOps, RoundOps, FeedbackOps):
         *,
         rng: random.Random | None = None,
         platform: str = "discord",
+        scheduler: Scheduler | None = None,
     ) -> None:
-        super().__init__(db, banks, clock, interviews, rng=rng, platform=platform)
+        super().__init__(
+            db, banks, clock, interviews, rng=rng, platform=platform, scheduler=scheduler
+        )
         self.timers.set_handler(self._on_timer)
         interviews.subscribe(self._on_interview_event)
 

@@ -14,7 +14,6 @@ from bot.features.peer_mocks.models import (
     PeerPointScore,
     PeerQueueEntry,
     PeerRound,
-    PeerTimer,
 )
 from bot.features.peer_mocks.records import (
     ACTIVE_STATES,
@@ -28,8 +27,7 @@ from bot.storage.database import Database
 from bot.storage.models import User
 
 PEER_TABLES = tuple(
-    m.__tablename__
-    for m in (PeerQueueEntry, PeerPair, PeerInvite, PeerRound, PeerPointScore, PeerTimer)
+    m.__tablename__ for m in (PeerQueueEntry, PeerPair, PeerInvite, PeerRound, PeerPointScore)
 )
 
 

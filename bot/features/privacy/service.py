@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 METADATA = bot.tables.Base.metadata
 USERS: Table = User.__table__  # type: ignore[assignment]
 DELIVERIES: Table = DailyDelivery.__table__  # type: ignore[assignment]
+TIMERS = "deadlines"  # how the report names an interview's pending timers
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class PrivacyService:
                 )
             )
             await s.execute(delete(DELIVERIES).where(*_dm_deliveries(user_id)))
+            await self._interviews.drop_timers_of_sessions_in(s, session_ids)
             await s.execute(delete(USERS).where(USERS.c.id == user_id))
         self._interviews.forget_sessions(session_ids)
         log.info("deleted user %s and %s", user_id, report.deleted)
@@ -151,6 +153,11 @@ class PrivacyService:
             matches[table] = or_(*(_points_into(fk, matches) for fk in fks))
             deleted[table.name] = await _rows(s, table, matches[table])
         deleted[DELIVERIES.name] = await _rows(s, DELIVERIES, and_(*_dm_deliveries(user_id)))
+        # Timers live in the scheduler's table, named by session: the interview service counts.
+        sessions = list(
+            await s.scalars(select(InterviewSession.id).where(InterviewSession.user_id == user_id))
+        )
+        deleted[TIMERS] = await self._interviews.timers_of_sessions_in(s, sessions)
         kept: dict[str, int] = {}
         for table, fk in effects.unlinks:
             unlinked = _points_into(fk, matches)
