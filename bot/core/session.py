@@ -17,6 +17,8 @@ from bot.core.formats import InterviewFormat, Length, scale_phases
 from bot.core.questions import Phase, Question, RubricPoint, Track
 from bot.core.scoring import Score, effective_score, verdict_for, weighted_mean
 
+UNANSWERED = int(Score.STRONG_NO_HIRE)
+
 
 class ItemStatus(StrEnum):
     PENDING = "pending"
@@ -173,10 +175,23 @@ class Scorecard:
         return tuple(i for i in self.items if i.status is not ItemStatus.NOT_REACHED)
 
     @property
+    def unanswered_items(self) -> tuple[ScorecardItem, ...]:
+        """Items the interview never reached because it was ended early."""
+        return tuple(i for i in self.items if i.status is ItemStatus.NOT_REACHED)
+
+    @property
     def mean(self) -> float | None:
-        """Weighted by minutes: a 10-minute phase counts more than a 2-minute intro."""
+        """Weighted by minutes: a 10-minute phase counts more than a 2-minute intro.
+
+        An item never reached counts as unanswered (Strong No Hire): stopping early can never
+        score better than answering. A session ended before any answer has no score at all.
+        """
+        if not any(i.score is not None for i in self.scored_items):
+            return None
         return weighted_mean(
-            (float(i.score), float(i.minutes)) for i in self.scored_items if i.score is not None
+            (float(i.score if i.status is not ItemStatus.NOT_REACHED else UNANSWERED), i.minutes)
+            for i in self.items
+            if i.score is not None or i.status is ItemStatus.NOT_REACHED
         )
 
     @property

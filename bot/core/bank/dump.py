@@ -13,7 +13,13 @@ from typing import Any
 
 import yaml
 
-from bot.core.questions import Phase, Question, RubricPoint
+from bot.core.questions import (
+    DEFAULT_MISCONCEPTION_CAP,
+    Misconception,
+    Phase,
+    Question,
+    RubricPoint,
+)
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -53,20 +59,34 @@ _Dumper.add_representer(_FlowList, _represent_flow)
 _Dumper.add_representer(_Cues, _represent_cues)
 
 
+def _misconception(wrong: Misconception, with_cap: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": wrong.text, "cues": _Cues(wrong.cues)}
+    if with_cap and wrong.cap != DEFAULT_MISCONCEPTION_CAP:
+        out["cap"] = wrong.cap
+    return out
+
+
 def _point(point: RubricPoint) -> dict[str, Any]:
     out: dict[str, Any] = {"point": point.point, "cues": _Cues(point.cues)}
     if point.weight != 1:
         out["weight"] = point.weight
+    if point.explain:
+        out["explain"] = point.explain
+    if point.misconceptions:
+        out["misconceptions"] = [_misconception(m, False) for m in point.misconceptions]
     return out
 
 
 def _phase(phase: Phase) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "name": phase.name,
         "minutes": phase.minutes,
         "prompt": phase.prompt,
         "rubric": [_point(p) for p in phase.rubric],
     }
+    if phase.misconceptions:
+        out["misconceptions"] = [_misconception(m, True) for m in phase.misconceptions]
+    return out
 
 
 def question_to_dict(question: Question) -> dict[str, Any]:
@@ -85,6 +105,8 @@ def question_to_dict(question: Question) -> dict[str, Any]:
     out["reference_answer"] = q.reference_answer
     if q.rubric:
         out["rubric"] = [_point(p) for p in q.rubric]
+    if q.misconceptions:
+        out["misconceptions"] = [_misconception(m, True) for m in q.misconceptions]
     if q.hints:
         out["hints"] = list(q.hints)
     if q.follow_ups:

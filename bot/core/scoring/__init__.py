@@ -236,19 +236,14 @@ def score_answer(
             Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,)
         )
     scorer = _Scorer(answer, prompt)
+    compiled = [[compile_cue(c) for c in rp.cues] for rp in rubric]
+    stats = _sentence_stats(scorer, compiled)
     credited: list[tuple[int, Span]] = []  # (point index, span) of every credited cue
     points: list[PointResult] = []
-    for number, rp in enumerate(rubric):
-        point, spans = _score_point(scorer, rp)
+    for number, (rp, cues) in enumerate(zip(rubric, compiled, strict=True)):
+        point, spans = _score_point(scorer, rp, cues, stats.echo)
         points.append(point)
         credited += [(number, s) for s in spans]
-    stats = sentence_stats(
-        scorer.tokens, scorer.all_spans, _prompt(prompt)[1] if prompt else frozenset()
-    )
-    # Terms that sit only in sentences repeating the prompt earn nothing.
-    if stats.echo:
-        keep = {n for n, s in credited if scorer.tokens[s[0]].sentence not in stats.echo}
-        points = [p if (i in keep or not p.covered) else _uncover(p) for i, p in enumerate(points)]
     total = sum(p.weight for p in points)
     coverage = sum(p.weight for p in points if p.covered) / total if total else 0.0
     raw = score_for_coverage(coverage)
@@ -257,35 +252,56 @@ def score_answer(
     return RubricResult(Score(min(raw, cap)), raw, coverage, cap, tuple(points), tuple(caps))
 
 
-def _score_point(scorer: _Scorer, rp: RubricPoint) -> tuple[PointResult, list[Span]]:
-    cues = [compile_cue(c) for c in rp.cues]
-    for cue in cues:  # every rubric term the answer contains, for the stuffing statistics
-        for pattern in cue.patterns:
-            scorer.spans(pattern)
-    live = [(cue, _live_patterns(cue, scorer.prompt)) for cue in cues]
-    # A cue the prompt fully contains cannot tell knowledge from echo: it drops out, unless
-    # every cue of the point would.
-    scored = [(cue, pats) for cue, pats in live if pats] or [(cue, cue.patterns) for cue in cues]
+def _sentence_stats(scorer: _Scorer, compiled: list[list[Cue]]) -> SentenceStats:
+    """Find every rubric term once; a sentence holding a term the prompt lacks is no echo."""
+    informative: set[int] = set()
+    for cues in compiled:
+        for cue in cues:
+            live = _live_patterns(cue, scorer.prompt)
+            for pattern in cue.patterns:
+                spans = scorer.spans(pattern)
+                if pattern in live:
+                    informative.update(scorer.tokens[s[0]].sentence for s in spans)
+    keys = _prompt(scorer.prompt)[1] if scorer.prompt else frozenset()
+    return sentence_stats(scorer.tokens, scorer.all_spans, keys, frozenset(informative))
+
+
+def _score_point(
+    scorer: _Scorer, rp: RubricPoint, cues: list[Cue], echo: frozenset[int]
+) -> tuple[PointResult, list[Span]]:
     matched: list[str] = []
     missing: list[str] = []
     spans: list[Span] = []
     evidence_spans: list[tuple[bool, Span]] = []
-    for cue, patterns in scored:
-        found = scorer.asserted(patterns, rp.point)
+    adds_to_prompt = False  # a point needs one term the prompt does not already say ...
+    can_add = False  # ... when it has such a term at all
+    for cue in cues:
+        live = _live_patterns(cue, scorer.prompt)
+        can_add = can_add or bool(live)
+        found: list[Span] = []
+        for pattern in cue.patterns:
+            is_live = pattern in live
+            for span in scorer.asserted((pattern,), rp.point):
+                # Words the prompt already says earn nothing in a sentence that only repeats it.
+                if is_live or scorer.tokens[span[0]].sentence not in echo:
+                    found.append(span)
+                    adds_to_prompt = adds_to_prompt or is_live
         if found:
             matched.append(cue.text)
             spans += found
             evidence_spans.append((not cue.required, min(found)))
         else:
             missing.append(cue.text)
-    required_ok = all(cue.text in matched for cue, _ in scored if cue.required)
-    covered = required_ok and len(matched) >= cues_needed(len(scored))
+    required_ok = all(cue.text in matched for cue in cues if cue.required)
+    covered = (
+        required_ok and len(matched) >= cues_needed(len(cues)) and (adds_to_prompt or not can_add)
+    )
     misconception = ""
     for wrong in rp.misconceptions:
         if scorer.misconception_sentence(wrong) is not None:
             misconception, covered = wrong.text, False
             break
-    required_missing = [c.text for c, _ in scored if c.required and c.text in missing]
+    required_missing = [c.text for c in cues if c.required and c.text in missing]
     missing = required_missing + [m for m in missing if m not in required_missing]
     # The quote shows a required cue's sentence when there is one, else the earliest match.
     evidence = scorer.quote(min(evidence_spans)[1]) if covered and evidence_spans else ""
@@ -294,13 +310,6 @@ def _score_point(scorer: _Scorer, rp: RubricPoint) -> tuple[PointResult, list[Sp
         rp.explain,
     )  # fmt: skip
     return result, spans if covered else []
-
-
-def _uncover(point: PointResult) -> PointResult:
-    return PointResult(
-        point.point, point.weight, False, point.matched_cues, "", point.missing,
-        point.misconception, point.explain,
-    )  # fmt: skip
 
 
 def _caps(
