@@ -1,4 +1,4 @@
-"""Group commit for answer text: many sessions' inserts share one transaction.
+"""Appending answer text, with group commit: many sessions' inserts share one transaction.
 
 SQLite has one writer; a transaction costs far more than a row. While one batch commits, new
 answer parts queue up and go out together in the next transaction, so throughput grows with
@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.features.interviews import rows
+from bot.features.interviews.cursors import SessionCache
+from bot.features.interviews.types import AnswerSaved, StaleAction
 from bot.storage.database import Database
 from bot.storage.models import AnswerPart
 
@@ -49,3 +52,35 @@ class AnswerPartWriter:
                 for _, future in batch:
                     if not future.done():
                         future.set_result(None)
+
+
+class Appender:
+    """Appends answer parts under the session's lock. The first append of a session in this
+    process reads it once; after that the cached cursor says where the part goes."""
+
+    def __init__(self, db: Database, cache: SessionCache) -> None:
+        self._db = db
+        self._cache = cache
+        self._writer = AnswerPartWriter(db)
+
+    async def append(
+        self, session_id: int, text: str, position: int | None, now: datetime
+    ) -> AnswerSaved:
+        async with self._cache.lock(session_id):
+            cursor = self._cache.cursors.get(session_id)
+            if cursor is None:  # not cached in this process yet: read it once
+                async with self._db.transaction() as s:
+                    row = await rows.session_row(s, session_id)
+                    rows.current_answer(row, position)
+                    self._cache.remember(row)
+                cursor = self._cache.cursors[session_id]
+            if position is not None and position != cursor.position:
+                raise StaleAction("That question is no longer the current one.")
+            try:
+                await self._writer.insert(cursor.answer_id, cursor.next_part, text, now)
+            except Exception:
+                self._cache.cursors.pop(session_id, None)  # re-read the truth next time
+                raise
+            cursor.next_part += 1
+            cursor.chars += len(text)
+            return AnswerSaved(session_id, cursor.position, cursor.next_part, cursor.chars)

@@ -25,12 +25,12 @@ from bot.features.interviews.service import (
     Event,
     InterviewError,
     InterviewService,
-    NotYourInterview,
     ReminderDue,
     SessionNotFound,
     StaleAction,
     TimedOut,
 )
+from bot.features.interviews.types import NotYourInterview
 from bot.features.interviews.views import (
     ANSWER_MODAL_RE,
     AnswerModal,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,9 @@ from bot.scheduler import Due, Job, Scheduler
 from bot.scheduler.models import ScheduledJob
 
 JOB_PREFIX = "interview."
+ANSWER_DEADLINE = "answer"
+REMINDER = "reminder"
+REMINDER_BEFORE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -36,9 +39,9 @@ Handler = Callable[[Fired], Awaitable[None]]
 
 
 class InterviewTimers:
-    def __init__(self, scheduler: Scheduler, kinds: Iterable[str]) -> None:
+    def __init__(self, scheduler: Scheduler) -> None:
         self._scheduler = scheduler
-        self._kinds = tuple(kinds)
+        self._kinds = (ANSWER_DEADLINE, REMINDER)
 
     @property
     def scheduler(self) -> Scheduler:
@@ -52,6 +55,24 @@ class InterviewTimers:
 
         for kind in self._kinds:
             self._scheduler.handle(JOB_PREFIX + kind, fire)
+
+    @staticmethod
+    def keys(session_id: int, position: int) -> list[DeadlineKey]:
+        return [
+            DeadlineKey(ANSWER_DEADLINE, session_id, position),
+            DeadlineKey(REMINDER, session_id, position),
+        ]
+
+    @staticmethod
+    def for_item(
+        session_id: int, position: int, deadline: datetime, now: datetime
+    ) -> dict[DeadlineKey, datetime]:
+        """The item's time limit, and its reminder a minute before (unless already past)."""
+        scheduled = {DeadlineKey(ANSWER_DEADLINE, session_id, position): deadline}
+        reminder_at = deadline - REMINDER_BEFORE
+        if reminder_at > now:
+            scheduled[DeadlineKey(REMINDER, session_id, position)] = reminder_at
+        return scheduled
 
     async def schedule_in(self, s: AsyncSession, deadlines: dict[DeadlineKey, datetime]) -> None:
         await self._scheduler.schedule_in(

@@ -21,9 +21,7 @@ from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Question, Track
-from bot.features.interviews.service import (
-    InterviewService,
-)
+from bot.features.interviews.service import InterviewService
 from bot.features.peer_mocks import store
 from bot.features.peer_mocks.models import PeerPair, PeerRound
 from bot.features.peer_mocks.records import (

@@ -21,11 +21,7 @@ from sqlalchemy import select
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.features.interviews.service import Event as InterviewEvent
-from bot.features.interviews.service import (
-    InterviewService,
-    ReminderDue,
-    TimedOut,
-)
+from bot.features.interviews.service import InterviewService, ReminderDue, TimedOut
 from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     IDLE,
