@@ -15,7 +15,14 @@ from enum import StrEnum
 
 from bot.core.formats import InterviewFormat, Length, scale_phases
 from bot.core.questions import Phase, Question, RubricPoint, Track
-from bot.core.scoring import Score, effective_score, verdict_for, weighted_mean
+from bot.core.scoring import (
+    RubricResult,
+    Score,
+    effective_score,
+    score_for,
+    verdict_for,
+    weighted_mean,
+)
 
 UNANSWERED = int(Score.STRONG_NO_HIRE)
 
@@ -159,6 +166,18 @@ class ScorecardItem:
     @property
     def label(self) -> str:
         return f"{self.question.id} / {self.phase.name}" if self.phase else self.question.id
+
+    def explanation(self) -> RubricResult | None:
+        """Why the automatic score is what it is: evidence per point, caps by name.
+
+        Recomputed from the stored answer (scoring is deterministic); ``None`` for an item never
+        reached. When a moderator has edited the rubric since, ``explanation().score`` differs
+        from ``auto_score``, and adapters say so.
+        """
+        if self.status is ItemStatus.NOT_REACHED:
+            return None
+        phase = self.phase.name if self.phase else None
+        return score_for(self.question, self.answer_text, phase=phase, hints_used=self.hints_used)
 
 
 @dataclass(frozen=True, slots=True)

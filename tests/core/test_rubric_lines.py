@@ -94,7 +94,7 @@ def test_whole_bundled_bank_round_trips_through_the_line_syntax() -> None:
 
 
 def _one_line(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    """What the form shows: every text on one line (the only change the form makes)."""
+    """What the form shows: every text on one line, alternatives without spaces around '|'."""
     out = []
     for item in items:
         fields = {
@@ -104,6 +104,8 @@ def _one_line(items: tuple[Any, ...]) -> tuple[Any, ...]:
         }
         if hasattr(item, "misconceptions"):
             fields["misconceptions"] = _one_line(item.misconceptions)
+        # Alternatives are tidied ("p(y | x)" reads back as "p(y|x)"; both are the same cue).
+        fields["cues"] = tuple("|".join(a.strip() for a in c.split("|")) for c in item.cues)
         out.append(replace(item, **fields))
     return tuple(out)
 

@@ -184,7 +184,9 @@ def test_a_list_of_terms_is_capped_and_a_sentence_is_not() -> None:
 
 
 def test_the_prompt_echoed_back_earns_nothing() -> None:
-    prompt = "Your model shows overfitting with a large gap. What would you do about early stopping?"
+    prompt = (
+        "Your model shows overfitting with a large gap. What would you do about early stopping?"
+    )
     result = score_answer(prompt, RUBRIC, prompt=prompt)
     assert result.score == Score.STRONG_NO_HIRE
     answer = (
@@ -205,3 +207,12 @@ def test_an_empty_answer_is_named_unanswered() -> None:
     result = score_answer("  ", RUBRIC)
     assert result.score == Score.STRONG_NO_HIRE
     assert [c.kind for c in result.caps] == ["unanswered"]
+
+
+def test_only_the_first_part_of_a_huge_answer_is_read() -> None:
+    from bot.core.scoring import MAX_SCORED_CHARS
+
+    filler = "I would think about it. " * (MAX_SCORED_CHARS // 20)
+    tail = "It is overfitting with a wide gap, so I add early stopping with patience."
+    assert score_answer(tail, RUBRIC).score == Score.STRONG_HIRE
+    assert score_answer(filler + tail, RUBRIC).score == Score.STRONG_NO_HIRE

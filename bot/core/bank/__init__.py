@@ -3,9 +3,10 @@
 Pure core: no Discord, no database. Typical use::
 
     result = load_bank([bundled_bank_path()])
-    if not result.ok:
-        for problem in result.problems:
-            print(problem)  # file:line:column: question-id: message
+    for problem in result.problems:  # errors, and warnings about weak cues (``severity``)
+        print(problem)  # file:line:column: question-id: [warning: ]message
+    if not result.ok:  # at least one error
+        raise SystemExit(1)
     bank = QuestionBank(result.questions)
     bank.select(Track.TECHNICAL, topics=["bias-variance"], difficulties=[Difficulty.EASY])
 """

@@ -5,7 +5,9 @@ limits that guard a database column are tied to it (``bot/storage``: question id
 ``String(100)``, topics ``String(64)``, phase names ``String(32)``, rubric-point labels
 ``String(300)``). The document limits bound the work of reading one file: any input the safe
 loader accepts is validated in time and memory linear in its size, and a file that exceeds them
-is reported, never half-read.
+is reported, never half-read. Every value the walk reads has a field limit; a value under an
+unknown key is reported by its key and never read, and messages quote at most ``QUOTE_LIMIT``
+characters of any value, so no separate limit on raw value length is needed.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ PHASE_NAME_LIMIT = 32  # String(32) column of interview items
 # --- one document (a bank file or an upload) ---------------------------------------------------
 DOCUMENT_BYTES = 1 << 20  # 1 MiB, also the /bank import limit
 NODE_LIMIT = 100_000  # YAML values; the bundled bank has about 15,000 per MB
-SCALAR_LIMIT = 10_000  # characters of any one value; no field allows more than 3,500
 QUESTIONS_PER_FILE = 1_000
 
 # --- reporting ---------------------------------------------------------------------------------

@@ -137,21 +137,26 @@ def text(node: Node, name: str, ctx: Context, limit: int = 0) -> str | None:
 
 
 def integer(node: Node, name: str, ctx: Context) -> int | None:
-    if node.__class__ is ScalarNode and node.tag == INT:
-        value: str = node.value
+    """The int of a YAML integer; anything else is reported.
+
+    An explicit tag (``!!int ""``, ``!!int "²"``) can put any text under the int tag, so the text
+    is checked (ASCII, YAML 1.1 integer syntax, at most 20 characters) before it is converted.
+    """
+    if node.__class__ is not ScalarNode or node.tag != INT:
+        ctx.report(node, f"'{name}' must be an integer, got {kind(node)}")
+        return None
+    value: str = node.value
+    if len(value) <= _INT_TEXT_LIMIT:
         if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
-            if len(value) <= _INT_TEXT_LIMIT:
-                return int(value)
-        elif len(value) <= _INT_TEXT_LIMIT and _is_int_text(value) and any(map(str.isdigit, value)):
+            return int(value)  # the common case
+        if _is_int_text(value):
             try:
-                number: int = _construct_int(node)
-            except (ValueError, IndexError):  # e.g. "0b_" or "1:"
+                number: int = _construct_int(node)  # 0x1f, 1_000, 0o17, 1:30...
+            except (ValueError, IndexError):  # e.g. "0b_"
                 pass
             else:
                 return number
-        ctx.report(node, f"'{name}' must be an integer, got {quote(value)}")
-        return None
-    ctx.report(node, f"'{name}' must be an integer, got {kind(node)}")
+    ctx.report(node, f"'{name}' must be an integer, got {quote(value)}")
     return None
 
 

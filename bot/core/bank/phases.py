@@ -51,7 +51,9 @@ def phases(node: Node, question_minutes: int | None, ctx: Context) -> tuple[Phas
         if (value := got.get("prompt")) is not None:
             prompt = text(value, "prompt", ctx, PROMPT_LIMIT)
         # Cues are checked against the question's prompt and this phase's.
-        ctx.prompt = prompt_scope(prompt, question_prompt) if prompt else question_prompt
+        ctx.prompt = (
+            prompt_scope(prompt, question_prompt) if prompt and ctx.lint else question_prompt
+        )
         if (value := got.get("rubric")) is not None:
             points = rubric(value, ctx)
         if (value := got.get("misconceptions")) is not None:

@@ -122,7 +122,10 @@ def _quick_point(node: Node, ctx: Context) -> RubricPoint | None:
                 cue: str = item.value
                 if not cue or cue.isspace() or len(cue) > CUE_LIMIT:
                     return None
-                if ("|" in cue or "+" in cue) and cue_problem(cue, True) is not None:
+                if cue[0] == _MARK:
+                    if cue_problem(cue, True) is not None:
+                        return None
+                elif "|" in cue and _has_empty_alternative(cue):
                     return None
         elif key == "explain" and explain is None and cls is ScalarNode and value_node.tag == STR:
             explain = value_node.value

@@ -7,8 +7,7 @@ hostile document is stopped while it is read, not after:
 - ``%TAG`` directives are refused before any node is parsed (a long tag prefix would otherwise
   be copied into every node);
 - aliases (``*name``) are refused where they occur, so nothing is ever shared or expanded;
-- custom tags (``!thing``, ``!!python/...``), values longer than ``SCALAR_LIMIT`` characters and
-  control characters in values are reported;
+- custom tags (``!thing``, ``!!python/...``) and control characters in values are reported;
 - reading stops after ``NODE_LIMIT`` nodes.
 
 Each refusal is reported at its position and makes the document "not clean": the format walk is
@@ -37,7 +36,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from bot.core.bank.limits import NODE_LIMIT, QUOTE_LIMIT, SCALAR_LIMIT
+from bot.core.bank.limits import NODE_LIMIT, QUOTE_LIMIT
 
 try:  # libyaml's parser when PyYAML was built with it (several times faster)
     from yaml import CSafeLoader as _SafeLoader
@@ -89,8 +88,6 @@ def node_bound(text: str) -> int:
     marks = count("\n") + count("-") + count("?") + count(":") + count("[") + count("{")
     return 2 * (marks + count(",")) + 2
 
-
-_alias_at = re.compile(r"\*([^\s,\[\]{}]+)").match
 
 _resolve: Callable[[Any, type[Node], Any, tuple[bool, bool]], str] = Resolver.resolve
 # Tag of each short plain scalar seen so far: keys ("id", "cues") and enum-like values repeat
@@ -152,20 +149,21 @@ def compose(text: str, report: Report) -> tuple[Node | None, bool]:
     A document with no character that could start a directive, a tag, an anchor or an escape,
     and too few indicators to hold ``NODE_LIMIT`` nodes (`node_bound`), is composed by libyaml
     directly (the common case: a bank file). That gives the same tree and the same problems as
-    the checked path: aliases need an anchor, control characters need an escape (the reader
-    refuses raw ones).
+    the checked path (tests/core/test_bank_fuzz.py compares them): control characters need an
+    escape (the reader refuses raw ones), and an alias, which has no anchor to point to in such
+    a document, sends it to the checked path.
     """
-    if not _needs_checks(text) and node_bound(text) <= NODE_LIMIT:
+    if not _needs_checks(text) and (
+        2 * len(text) + 2 <= NODE_LIMIT or node_bound(text) <= NODE_LIMIT
+    ):
         try:
             root: Node | None = yaml.compose(text, Loader=BankLoader)
         except ComposerError as exc:
-            mark = exc.problem_mark
-            if mark is not None and (exc.problem or "").startswith("found undefined alias"):
-                alias = _alias_at(text, mark.index)
-                report(mark, _alias_message(alias[1] if alias else ""))
-                return None, False
-            raise
-        return root, True
+            if not (exc.problem or "").startswith("found undefined alias"):
+                raise
+            # An alias (without an anchor): the checked path reports it, and what follows.
+        else:
+            return root, True
     loader = BankLoader(text)
     try:
         return _compose(loader, report)
@@ -199,14 +197,7 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             elif tag not in _SCALAR_TAGS:
                 report(event.start_mark, f"custom YAML tag '{clip(tag)}' is not allowed")
                 clean = False
-            if len(value) > SCALAR_LIMIT:
-                report(
-                    event.start_mark,
-                    f"value is too long: {len(value)} characters "
-                    f"(no field allows more than {SCALAR_LIMIT})",
-                )
-                clean = False
-            elif (bad := _control_char(value)) is not None:
+            if (bad := _control_char(value)) is not None:
                 report(
                     event.start_mark,
                     f"value has a control character (U+{ord(bad[0]):04X}) at character "
@@ -235,7 +226,10 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             keys.pop()
             node.end_mark = event.end_mark
         elif cls is AliasEvent:
-            report(event.start_mark, _alias_message(event.anchor))
+            report(
+                event.start_mark,
+                f"YAML alias '*{clip(event.anchor)}' is not allowed (write the value out in full)",
+            )
             clean = False
             node = ScalarNode(_NULL_TAG, "", event.start_mark, event.end_mark)
             nodes += 1
@@ -261,10 +255,6 @@ def _compose(loader: Any, report: Report) -> tuple[Node | None, bool]:
             following.start_mark,
         )
     return root, clean
-
-
-def _alias_message(anchor: str) -> str:
-    return f"YAML alias '*{clip(anchor)}' is not allowed (write the value out in full)"
 
 
 def _too_many(event: Any, report: Report) -> tuple[None, bool]:

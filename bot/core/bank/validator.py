@@ -178,7 +178,7 @@ def build_question(node: Node, ctx: Context) -> Question | None:
     prompt = answer = None
     if (value := get("prompt")) is not None:
         prompt = text(value, "prompt", ctx, PROMPT_LIMIT)
-        if prompt is not None:
+        if prompt is not None and ctx.lint:
             ctx.prompt = prompt_scope(prompt)
     if (value := get("reference_answer")) is not None:
         answer = text(value, "reference_answer", ctx, ANSWER_LIMIT)

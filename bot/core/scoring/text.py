@@ -102,13 +102,14 @@ _TOKEN = re.compile(
     r"|(?P<power>\b[a-z]\s*(?:\^|\*\*)\s*(?:\d+|[a-z])\b)"
     r"|(?P<code>\b[a-z]+\d[a-z0-9]*\b)"
     r"|(?P<word>[a-z]+(?:'[a-z]+)*)"
-    r"|(?P<sent>[.!?;]+(?=\s|$)|\n)"
+    # A sentence ends at . ! ? ; or where a line break starts a new block (a blank line, a bullet,
+    # a numbered item, a heading); a line break inside wrapped text is only a space.
+    r"|(?P<sent>[.!?;]+(?=\s|$)|\n(?=[ \t]*(?:\n|[-*+•>#]|\d{1,2}[.)][ \t]|\|)))"
     r"|(?P<clause>[,:()\[\]\"]|\s-\s|\s~\s)"
 )
 # Words that end a clause: negation does not reach past them.
 CLAUSE_WORDS = _words(
-    "but however although though whereas while because since so yet unless "
-    "otherwise then which who"
+    "but however although though whereas while because since so yet unless otherwise then which who"
 )
 
 _DERIV_FREE = re.compile(r"(?:e|s|es|ed|d|ing|ings|y|ies|ied|ly|er|ers)?")
