@@ -27,10 +27,9 @@ from bot.features.daily.service import (
     DailyService,
     Outcome,
     Schedule,
-    SendFailed,
-    Sent,
     Target,
 )
+from bot.features.daily.types import SendFailed, Sent
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery, Streak, User
 from tests.factories import question

@@ -25,9 +25,8 @@ from bot.features.daily.service import (
     DailyError,
     DailyService,
     Outcome,
-    SendFailed,
-    Sent,
 )
+from bot.features.daily.types import SendFailed, Sent
 from bot.features.daily.views import DailyAnswerModal, answer_view
 
 if TYPE_CHECKING:

@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.daily_schedule import Slot, first_slot, slot_after, todays_slot
-from bot.features.daily.service import Claim, DailyService, Outcome, Schedule, SendFailed, Target
+from bot.features.daily.service import Claim, DailyService, Outcome, Schedule, Target
+from bot.features.daily.types import SendFailed
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0

@@ -19,13 +19,12 @@ guild's daily zone, else UTC.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +33,6 @@ from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.daily_schedule import (
     InvalidSchedule,
-    Slot,
     StreakState,
     advance_streak,
     first_slot,
@@ -47,147 +45,40 @@ from bot.core.daily_schedule import (
 from bot.core.questions import Question, Track
 from bot.core.scoring import Score, score_answer
 from bot.core.spaced_repetition import (
-    RECENT_GUILD_DAYS,
-    CardState,
-    choose_for_member,
-    choose_guild_question,
     daily_rubric,
-    new_card,
-    review,
-    topic_averages,
 )
-from bot.features.config.service import GuildConfig, GuildSettingsService
+from bot.features.config.service import GuildSettingsService
+from bot.features.daily import rows
+from bot.features.daily.cards import Cards
+from bot.features.daily.deliveries import Deliveries
 from bot.features.daily.models import DailyCard, DailySubscription
+from bot.features.daily.picking import QuestionPicker
+from bot.features.daily.types import (
+    GUILD,
+    USER,
+    AnswerRef,
+    AnswerResult,
+    Claim,
+    ClaimBatch,
+    DailyError,
+    GuildDailyView,
+    Offer,
+    Outcome,
+    Schedule,
+    ScheduleListener,
+    ScheduleView,
+    StreakView,
+    Target,
+)
 from bot.storage.database import Database
 from bot.storage.models import (
-    Answer,
-    AuditEntry,
     DailyAnswer,
     DailyDelivery,
-    GuildSettings,
-    InterviewSession,
     Streak,
-    User,
 )
-from bot.storage.types import UTCDateTime
 
-GUILD = "guild"  # target id: the Discord guild id
-USER = "user"  # target id: users.id
-FAILED_DAYS_TO_STOP = 3
 MAX_ANSWER_CHARS = 4000
 UTC_ZONE = ZoneInfo("UTC")
-
-
-class DailyError(Exception):
-    """A request that cannot be carried out; the message is safe to show to the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    kind: str  # GUILD | USER
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When and where a target gets its daily question."""
-
-    target: Target
-    at: time
-    zone: ZoneInfo
-    track: Track | None
-    guild_id: int | None  # whose bank (for a guild: itself)
-    channel_id: int | None  # guild posts only
-    since: datetime  # when it was last set: a slot before that is not owed
-
-    @property
-    def zone_name(self) -> str:
-        return self.zone.key
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleView:
-    schedule: Schedule
-    next_slot: Slot
-    done_today: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GuildDailyView:
-    """A guild's daily setting; ``active`` is None when it is off."""
-
-    config: GuildConfig
-    active: ScheduleView | None
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    delivery_id: int
-    schedule: Schedule
-    local_date: date
-    question: Question
-    recipient: str | None  # a user target's Discord id
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimBatch:
-    claims: list[Claim]
-    no_question: list[Schedule]  # the bank has no question for these schedules' tracks
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    message_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class SendFailed:
-    error: str
-    permanent: bool  # the channel or user is gone: switch the schedule off now
-
-
-Outcome = Sent | SendFailed
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRef:
-    """What an Answer button points at: a delivery (guild post, DM) or a personal card."""
-
-    kind: str  # "delivery" | "card"
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    ref: AnswerRef
-    question: Question
-
-
-@dataclass(frozen=True, slots=True)
-class StreakView:
-    current: int
-    best: int
-    last_local_date: date | None
-    today: date
-    zone_name: str
-
-    @property
-    def answered_today(self) -> bool:
-        return self.last_local_date == self.today
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerResult:
-    question: Question
-    score: Score
-    coverage: float | None  # None when it was already recorded
-    missed: tuple[str, ...]
-    recorded: bool  # False: an answer for this question today already existed (kept as is)
-    local_date: date
-    streak: StreakView
-
-
-ScheduleListener = Callable[[Target, Schedule | None], None]
 
 
 class DailyService:
@@ -205,6 +96,11 @@ class DailyService:
         self._banks = banks
         self._guild_settings = guild_settings
         self._rng = rng or random.Random()
+        self._picker = QuestionPicker(banks, clock, self._rng)
+        self._cards = Cards(self._insert)
+        self._deliveries = Deliveries(
+            db, clock, self._picker, self._rng, self._insert, guild_settings, self._changed
+        )
         self._listeners: list[ScheduleListener] = []
 
     def on_schedule_change(self, listener: ScheduleListener) -> None:
@@ -218,7 +114,7 @@ class DailyService:
 
     async def guild_daily(self, guild_id: int) -> GuildDailyView:
         config = await self._guild_settings.get(guild_id)
-        schedule = _guild_schedule(config, self._clock.now())
+        schedule = rows.guild_schedule(config, self._clock.now())
         return GuildDailyView(config, await self._view(schedule) if schedule else None)
 
     async def configure_guild(
@@ -256,7 +152,7 @@ class DailyService:
             )
         if changes:
             config = await self._guild_settings.update(guild_id, actor_user_id, **changes)
-        schedule = _guild_schedule(config, self._clock.now())
+        schedule = rows.guild_schedule(config, self._clock.now())
         assert schedule is not None
         self._changed(schedule.target, schedule)
         return GuildDailyView(config, await self._view(schedule))
@@ -310,153 +206,15 @@ class DailyService:
 
     async def load(self) -> tuple[list[Schedule], set[tuple[Target, date]]]:
         """Every active schedule, and the (target, local date) pairs already claimed lately."""
-        since = self._clock.now().date() - timedelta(days=2)
-        async with self._db.reading() as s:
-            guilds = (
-                await s.scalars(
-                    select(GuildSettings).where(GuildSettings.daily_channel_id.is_not(None))
-                )
-            ).all()
-            schedules = [
-                g
-                for row in guilds
-                if (g := _guild_schedule(_guild_config(row), row.updated_at)) is not None
-            ]
-            rows = (await s.scalars(select(DailySubscription))).all()
-            schedules += [_user_schedule(r) for r in rows]
-            claimed = (
-                await s.execute(
-                    select(
-                        DailyDelivery.target_kind,
-                        DailyDelivery.target_id,
-                        DailyDelivery.local_date,
-                    ).where(DailyDelivery.local_date >= since)
-                )
-            ).all()
-        return schedules, {(Target(k, i), d) for k, i, d in claimed}
+        return await self._deliveries.load()
 
     async def claim(self, wanted: Sequence[tuple[Schedule, date]]) -> ClaimBatch:
-        """Choose each day's question and claim the deliveries, in one transaction.
-
-        A (schedule, day) already claimed gets no Claim (it was sent, or its send crashed:
-        never twice); nor does a member who no longer exists, or a schedule whose bank has no
-        question for its track (listed in ``no_question``).
-        """
-        now = self._clock.now()
-        rows: list[dict[str, Any]] = []
-        chosen: dict[tuple[str, int, date], tuple[Schedule, Question, str | None]] = {}
-        no_question: list[Schedule] = []
-        async with self._db.transaction() as s:
-            posted = await self._recent_guild_posts(s, wanted)
-            recipients = await _discord_ids(
-                s, [sch.target.id for sch, _ in wanted if sch.target.kind == USER]
-            )
-            for schedule, day in wanted:
-                target = schedule.target
-                question: Question | None
-                if target.kind == GUILD:
-                    candidates = self._candidates(schedule.guild_id, schedule.track)
-                    last_posted = posted.get(target.id, {})
-                    question = choose_guild_question(candidates, last_posted, day, rng=self._rng)
-                elif target.id in recipients:
-                    question = await self._choose_for_member(
-                        s, target.id, schedule.guild_id, schedule.track, day
-                    )
-                else:
-                    continue  # the member was deleted
-                if question is None:
-                    no_question.append(schedule)
-                    continue
-                key = (target.kind, target.id, day)
-                chosen[key] = (schedule, question, recipients.get(target.id))
-                rows.append(
-                    {
-                        "target_kind": target.kind,
-                        "target_id": target.id,
-                        "local_date": day,
-                        "question_id": question.id,
-                        "claimed_at": now,
-                    }
-                )
-            inserted: Sequence[Any] = ()
-            if rows:
-                stmt = self._insert(DailyDelivery).values(rows)
-                stmt = stmt.on_conflict_do_nothing(
-                    index_elements=["target_kind", "target_id", "local_date"]
-                ).returning(
-                    DailyDelivery.id,
-                    DailyDelivery.target_kind,
-                    DailyDelivery.target_id,
-                    DailyDelivery.local_date,
-                )
-                inserted = (await s.execute(stmt)).all()
-        claims = []
-        for delivery_id, kind, target_id, day in inserted:
-            schedule, question, recipient = chosen[(kind, target_id, day)]
-            claims.append(Claim(delivery_id, schedule, day, question, recipient))
-        return ClaimBatch(claims, no_question)
+        """Choose each day's question and claim the deliveries (see ``Deliveries.claim``)."""
+        return await self._deliveries.claim(wanted)
 
     async def finish(self, results: Sequence[tuple[Claim, Outcome]]) -> list[Target]:
         """Record how sends went, in one transaction; returns the targets switched off."""
-        now = self._clock.now()
-        switched_off: list[Target] = []
-        delivered = [
-            {"b_id": claim.delivery_id, "b_message": outcome.message_id, "b_at": now}
-            for claim, outcome in results
-            if isinstance(outcome, Sent)
-        ]
-        async with self._db.transaction() as s:
-            if delivered:  # executemany of a primary-key update: one round trip
-                await (await s.connection()).execute(_MARK_DELIVERED, delivered)
-            for claim, outcome in results:
-                if isinstance(outcome, SendFailed) and await self._record_failure(
-                    s, claim, outcome, now
-                ):
-                    switched_off.append(claim.schedule.target)
-        for target in switched_off:
-            if target.kind == GUILD:
-                await self._guild_settings.update(target.id, None, daily_channel_id=None)
-            self._changed(target, None)
-        return switched_off
-
-    async def _record_failure(
-        self, s: AsyncSession, claim: Claim, failure: SendFailed, now: datetime
-    ) -> bool:
-        """Audit a failed send; True when the schedule must be switched off (the target is gone,
-        or the last ``FAILED_DAYS_TO_STOP`` days all failed)."""
-        target = claim.schedule.target
-        recent = (
-            await s.scalars(
-                select(DailyDelivery.delivered_at)
-                .where(
-                    DailyDelivery.target_kind == target.kind,
-                    DailyDelivery.target_id == target.id,
-                )
-                .order_by(DailyDelivery.local_date.desc())
-                .limit(FAILED_DAYS_TO_STOP)
-            )
-        ).all()
-        stop = failure.permanent or (
-            len(recent) == FAILED_DAYS_TO_STOP and all(d is None for d in recent)
-        )
-        s.add(
-            AuditEntry(
-                guild_id=target.id if target.kind == GUILD else None,
-                actor_id=None,
-                action="daily-failed",
-                target=f"{target.kind}:{target.id}",
-                details={
-                    "local_date": claim.local_date.isoformat(),
-                    "question_id": claim.question.id,
-                    "error": failure.error[:500],
-                    "switched_off": stop,
-                },
-                created_at=now,
-            )
-        )
-        if stop and target.kind == USER:
-            await s.execute(delete(DailySubscription).where(DailySubscription.user_id == target.id))
-        return stop
+        return await self._deliveries.finish(results)
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -465,12 +223,12 @@ class DailyService:
         now = self._clock.now()
         async with self._db.transaction() as s:
             zone = await self._member_zone(s, user_id, guild_id)
-            question = await self._choose_for_member(
+            question = await self._picker.choose_for_member(
                 s, user_id, guild_id, track, local_date(now, zone)
             )
             if question is None:
-                raise DailyError(_no_questions(track))
-            card_id = await self._card_id(s, user_id, question.id, now)
+                raise DailyError(rows.no_questions(track))
+            card_id = await self._cards.card_id(s, user_id, question.id, now)
         return Offer(AnswerRef("card", card_id), question)
 
     async def recorded_today(
@@ -481,7 +239,7 @@ class DailyService:
             question, guild_id = await self._resolve(s, user_id, ref, guild_id)
             zone = await self._member_zone(s, user_id, guild_id)
             day = local_date(self._clock.now(), zone)
-            existing = await _answer_on(s, user_id, question.id, day)
+            existing = await rows.answer_on(s, user_id, question.id, day)
             if existing is None:
                 return None
             streak = await self._streak_view(s, user_id, day, zone)
@@ -517,12 +275,12 @@ class DailyService:
             )
             inserted = await s.scalar(stmt.returning(DailyAnswer.id))
             if inserted is None:
-                stored = await _answer_on(s, user_id, question.id, day)
+                stored = await rows.answer_on(s, user_id, question.id, day)
                 assert stored is not None
                 streak = await self._streak_view(s, user_id, day, zone)
                 return AnswerResult(question, Score(stored), None, (), False, day, streak)
             await self._advance_streak(s, user_id, day)
-            await self._review_card(s, user_id, question.id, int(result.score), now)
+            await self._cards.review(s, user_id, question.id, int(result.score), now)
             streak = await self._streak_view(s, user_id, day, zone)
         return AnswerResult(
             question, result.score, result.coverage, result.missed, True, day, streak
@@ -543,122 +301,9 @@ class DailyService:
         now = self._clock.now()
         today = local_date(now, schedule.zone)
         async with self._db.reading() as s:
-            done = await _claimed(s, schedule.target, today)
+            done = await rows.claimed(s, schedule.target, today)
         slot = first_slot(now, schedule.at, schedule.zone, since=schedule.since, done_today=done)
         return ScheduleView(schedule, slot, done)
-
-    def _candidates(self, guild_id: int | None, track: Track | None) -> Sequence[Question]:
-        bank = self._banks.for_guild(guild_id)
-        return bank.select(track) if track else tuple(bank)
-
-    async def _recent_guild_posts(
-        self, s: AsyncSession, wanted: Sequence[tuple[Schedule, date]]
-    ) -> dict[int, dict[str, date]]:
-        """guild id -> question id -> last local date it was posted, within the recent days."""
-        guild_ids = [sch.target.id for sch, _ in wanted if sch.target.kind == GUILD]
-        if not guild_ids:
-            return {}
-        since = min(day for _, day in wanted) - timedelta(days=RECENT_GUILD_DAYS)
-        rows = await s.execute(
-            select(
-                DailyDelivery.target_id,
-                DailyDelivery.question_id,
-                func.max(DailyDelivery.local_date),
-            )
-            .where(
-                DailyDelivery.target_kind == GUILD,
-                DailyDelivery.target_id.in_(guild_ids),
-                DailyDelivery.local_date >= since,
-            )
-            .group_by(DailyDelivery.target_id, DailyDelivery.question_id)
-        )
-        posted: dict[int, dict[str, date]] = {}
-        for guild_id, question_id, day in rows.all():
-            posted.setdefault(guild_id, {})[question_id] = day
-        return posted
-
-    async def _choose_for_member(
-        self,
-        s: AsyncSession,
-        user_id: int,
-        guild_id: int | None,
-        track: Track | None,
-        today: date,
-    ) -> Question | None:
-        cards = {
-            row.question_id: _card_state(row)
-            for row in (await s.scalars(select(DailyCard).where(DailyCard.user_id == user_id)))
-        }
-        answered_today = set(
-            await s.scalars(
-                select(DailyAnswer.question_id).where(
-                    DailyAnswer.user_id == user_id, DailyAnswer.local_date == today
-                )
-            )
-        )
-        return choose_for_member(
-            self._candidates(guild_id, track),
-            cards,
-            await self._topic_averages(s, user_id),
-            self._clock.now(),
-            answered_today=answered_today,
-            rng=self._rng,
-        )
-
-    async def _topic_averages(self, s: AsyncSession, user_id: int) -> dict[str, float]:
-        """Mean score per topic over the member's daily answers and interview answers."""
-        daily = await s.execute(
-            select(DailyAnswer.question_id, func.sum(DailyAnswer.auto_score), func.count())
-            .where(DailyAnswer.user_id == user_id)
-            .group_by(DailyAnswer.question_id)
-        )
-        score = func.coalesce(Answer.peer_score, Answer.self_score, Answer.auto_score)
-        interviews = await s.execute(
-            select(Answer.question_id, func.sum(score), func.count())
-            .join(InterviewSession, Answer.session_id == InterviewSession.id)
-            .where(InterviewSession.user_id == user_id, Answer.auto_score.is_not(None))
-            .group_by(Answer.question_id)
-        )
-        sums = [
-            (question.topic, float(total), int(count))
-            for qid, total, count in [*daily.all(), *interviews.all()]
-            if (question := self._banks.get(qid)) is not None
-        ]
-        return topic_averages(sums)
-
-    async def _card_id(self, s: AsyncSession, user_id: int, question_id: str, now: datetime) -> int:
-        card = new_card(now)
-        stmt = self._insert(DailyCard).values(
-            user_id=user_id,
-            question_id=question_id,
-            state=card.state,
-            step=card.step,
-            due=card.due,
-            reviews=0,
-        )
-        await s.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "question_id"]))
-        card_id = await s.scalar(
-            select(DailyCard.id).where(
-                DailyCard.user_id == user_id, DailyCard.question_id == question_id
-            )
-        )
-        assert card_id is not None
-        return card_id
-
-    async def _review_card(
-        self, s: AsyncSession, user_id: int, question_id: str, score: int, now: datetime
-    ) -> None:
-        await self._card_id(s, user_id, question_id, now)
-        row = await s.scalar(
-            select(DailyCard)
-            .where(DailyCard.user_id == user_id, DailyCard.question_id == question_id)
-            .with_for_update()
-        )
-        assert row is not None
-        card = review(_card_state(row), score, now)
-        row.state, row.step, row.due = card.state, card.step, card.due
-        row.stability, row.difficulty = card.stability, card.difficulty
-        row.last_review, row.reviews, row.last_score = card.last_review, card.reviews, score
 
     async def _advance_streak(self, s: AsyncSession, user_id: int, day: date) -> None:
         # Insert-if-missing, then lock the row: concurrent answers cannot lose an update.
@@ -715,86 +360,3 @@ class DailyService:
         if question is None:
             raise DailyError("That question is no longer in the bank; try /daily question.")
         return question, guild_id
-
-
-def _guild_schedule(config: GuildConfig, since: datetime) -> Schedule | None:
-    if not (config.daily_channel_id and config.daily_time and config.daily_timezone):
-        return None
-    try:
-        at, zone = parse_time(config.daily_time), parse_zone(config.daily_timezone)
-    except InvalidSchedule:
-        return None  # set outside /daily setup with a bad value: treated as off
-    track = Track(config.daily_track) if config.daily_track else None
-    target = Target(GUILD, config.guild_id)
-    return Schedule(target, at, zone, track, config.guild_id, config.daily_channel_id, since)
-
-
-def _user_schedule(row: DailySubscription) -> Schedule:
-    track = Track(row.track) if row.track else None
-    target = Target(USER, row.user_id)
-    at, zone = parse_time(row.time), parse_zone(row.timezone)
-    return Schedule(target, at, zone, track, row.guild_id, None, row.updated_at)
-
-
-def _guild_config(row: GuildSettings) -> GuildConfig:
-    return GuildConfig(
-        row.guild_id,
-        daily_channel_id=row.daily_channel_id,
-        daily_time=row.daily_time,
-        daily_timezone=row.daily_timezone,
-        daily_track=row.daily_track,
-    )
-
-
-def _card_state(row: DailyCard) -> CardState:
-    return CardState(
-        due=row.due,
-        state=row.state,
-        step=row.step,
-        stability=row.stability,
-        difficulty=row.difficulty,
-        last_review=row.last_review,
-        reviews=row.reviews,
-    )
-
-
-async def _claimed(s: AsyncSession, target: Target, day: date) -> bool:
-    found = await s.scalar(
-        select(DailyDelivery.id).where(
-            DailyDelivery.target_kind == target.kind,
-            DailyDelivery.target_id == target.id,
-            DailyDelivery.local_date == day,
-        )
-    )
-    return found is not None
-
-
-async def _discord_ids(s: AsyncSession, user_ids: list[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = await s.execute(select(User.id, User.external_id).where(User.id.in_(user_ids)))
-    return {user_id: external_id for user_id, external_id in rows.all()}
-
-
-async def _answer_on(s: AsyncSession, user_id: int, question_id: str, day: date) -> int | None:
-    return await s.scalar(
-        select(DailyAnswer.auto_score).where(
-            DailyAnswer.user_id == user_id,
-            DailyAnswer.question_id == question_id,
-            DailyAnswer.local_date == day,
-        )
-    )
-
-
-def _no_questions(track: Track | None) -> str:
-    where = f" in the {track.value} track" if track else ""
-    return f"There are no questions{where} in this server's bank yet."
-
-
-_DELIVERIES: Table = DailyDelivery.__table__  # type: ignore[assignment]
-# A Core statement: the bulk ORM update does not take executemany parameters.
-_MARK_DELIVERED = (
-    update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"))
-    .values(delivered_at=bindparam("b_at", type_=UTCDateTime()), message_id=bindparam("b_message"))
-)
