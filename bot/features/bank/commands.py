@@ -14,8 +14,9 @@ from discord.ext import commands
 
 from bot.core.questions import Difficulty, Track
 from bot.features.bank import ids
+from bot.features.bank.catalog import AUDIT_MAX
 from bot.features.bank.flow import BankFlow
-from bot.features.bank.service import AUDIT_MAX, BankAdminService
+from bot.features.bank.service import BankAdminService
 from bot.features.bank.views import DYNAMIC_ITEMS, HANDLERS
 from bot.features.config.permissions import is_moderator
 
