@@ -106,6 +106,10 @@ class Scheduler:
         self._handlers[kind] = handler
         self.poke()
 
+    def unhandle(self, kind: str) -> None:
+        """Stop running jobs of ``kind`` in this process (they stay in the table)."""
+        self._handlers.pop(kind, None)
+
     def pending(self) -> int:
         """Jobs of this scope still to run, as of the dispatcher's last look at the table."""
         return self._pending

@@ -5,11 +5,12 @@ answers, votes and ballots, exclusive for stage changes), so nothing is accepted
 changed. Answers, votes and ballots are unique per member (see ``_rounds_writes``): 30 members
 submitting in the same second store 30 answers, and a double click stores nothing twice.
 
-Automatic steps (time-up reveal, end of voting/scoring) run from a durable timer over
-``practice_rounds.due_at``. After each stage change the service stores the results (once per
-answer, through ``InterviewService.record_result``, so they count in stats) and hands an
-``Announcement`` to its listeners (the Discord adapter posts it). A stage is marked announced
-only after the listeners succeeded, so a crash or a Discord failure is retried, not lost.
+Automatic steps (time-up reveal, end of voting/scoring) run as ``practice.round`` jobs of the
+shared scheduler, one per round, kept at ``practice_rounds.due_at``. After each stage change
+the service stores the results (once per answer, through ``InterviewService.record_result``, so
+they count in stats) and hands an ``Announcement`` to its listeners (the Discord adapter posts
+it). A stage is marked announced only after the listeners succeeded, so a crash or a Discord
+failure is retried (with the scheduler's backoff), not lost.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import random
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import inspect, update
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +50,6 @@ from bot.features.interviews.service import InterviewService
 from bot.features.practice_rounds import store, writes
 from bot.features.practice_rounds.models import PracticeRound
 from bot.features.practice_rounds.results import record_results, results_due
-from bot.features.practice_rounds.timer import RoundTimer
 from bot.features.practice_rounds.types import (
     Announcement,
     AnswerSaved,
@@ -64,9 +64,13 @@ from bot.features.practice_rounds.types import (
     RoundRunning,
     VoteSaved,
 )
+from bot.scheduler import Due, Job
 from bot.storage.database import Database
 
 GONE = "That practice round no longer exists."
+
+
+JOB = "practice.round"  # scheduler job kind; key: the round id
 
 
 class PracticeRoundService:
@@ -97,21 +101,26 @@ class PracticeRoundService:
         self._locks: weakref.WeakValueDictionary[object, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        self._timer = RoundTimer(clock, self._load_due, self._on_due)
+        self._scheduler = interviews.scheduler  # the process's one scheduler
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
     async def start(self) -> None:
-        """Start the timer: it first catches up on whatever fell due while we were down."""
-        self._timer.start()
+        """Take the rounds' jobs on; every round that needs a timed step or an announcement
+        gets its job (idempotent), so what fell due while we were down runs at once."""
+        self._scheduler.handle(JOB, self._on_job)
+        async with self._db.reading() as s:
+            waiting = await store.rounds_waiting(s)
+        for round_id in waiting:
+            await self._sync_job(round_id)
 
     async def stop(self) -> None:
-        await self._timer.stop()
+        self._scheduler.unhandle(JOB)
 
     async def settled(self) -> None:
         """Return once every step due now has run (tests, after advancing a fake clock)."""
-        await self._timer.settled()
+        await self._scheduler.settled()
 
     async def schema_ready(self) -> bool:
         """False while the database lacks the practice tables (migrations not run yet)."""
@@ -172,6 +181,7 @@ class PracticeRoundService:
                 )
                 s.add(row)
                 await s.flush()  # a concurrent start in this channel fails here
+                await self._scheduler.schedule_in(s, [Due(JOB, str(row.id), due)])
                 view = await store.round_view(s, row, self._banks.get)
         except IntegrityError:
             async with self._db.reading() as s:
@@ -179,7 +189,7 @@ class PracticeRoundService:
                 if other is None:
                     raise
                 raise RoundRunning(await store.round_view(s, other, self._banks.get)) from None
-        self._timer.poke()
+        self._scheduler.poke()
         return view
 
     async def attach_messages(
@@ -201,7 +211,7 @@ class PracticeRoundService:
             if row.status == RoundStatus.ANSWERING:
                 writes.finish(row, RoundStatus.CANCELLED, self._clock.now())
                 row.announced = RoundStatus.CANCELLED.value
-        self._timer.poke()
+        await self._sync_job(round_id)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -289,7 +299,7 @@ class PracticeRoundService:
                     await self._end_answering(s, row)
                 await self._announce(round_id)
         finally:
-            self._timer.poke()  # a new due time; or a failed announcement to retry
+            await self._sync_job(round_id)  # a new due time; or a failed announcement to retry
         return await self.view(round_id)
 
     async def close(self, round_id: int) -> RoundView:
@@ -306,7 +316,7 @@ class PracticeRoundService:
                     await writes.close(s, row, self._clock.now())
                 await self._announce(round_id)
         finally:
-            self._timer.poke()
+            await self._sync_job(round_id)
         return await self.view(round_id)
 
     async def _end_answering(self, s: AsyncSession, row: PracticeRound) -> None:
@@ -315,9 +325,24 @@ class PracticeRoundService:
 
     # -- the timer and announcements ---------------------------------------------------------
 
-    async def _load_due(self, now: datetime) -> tuple[list[int], datetime | None]:
-        async with self._db.reading() as s:
-            return await store.due_round_ids(s, now)
+    async def _sync_job(self, round_id: int) -> None:
+        """Give the round the job it needs now: at its due time, now (an announcement still to
+        show), or none."""
+        async with self._db.transaction() as s:
+            due = await store.next_step_at(s, round_id, self._clock.now())
+            if due is None:
+                await self._scheduler.cancel_in(s, JOB, [str(round_id)])
+            else:
+                await self._scheduler.schedule_in(s, [Due(JOB, str(round_id), due)])
+        self._scheduler.poke()
+
+    async def _on_job(self, job: Job) -> None:
+        round_id = int(job.key)
+        try:
+            await self._on_due(round_id)
+        except RoundNotFound:
+            return  # deleted meanwhile: nothing left to do
+        await self._sync_job(round_id)  # the next step's time, if the stage moved on
 
     async def _on_due(self, round_id: int) -> None:
         async with self._lock(round_id):

@@ -179,28 +179,36 @@ async def ballots(s: AsyncSession, round_id: int) -> list[list[int | None]]:
     return [list(scores or []) for scores in rows]
 
 
-async def due_round_ids(s: AsyncSession, now: datetime) -> tuple[list[int], datetime | None]:
-    """Rounds whose timed step is due, or whose last stage was not shown in Discord yet; and
-    the next due time."""
-    due = await s.scalars(
-        select(PracticeRound.id)
-        .where(
-            or_(
-                and_(PracticeRound.status.in_(OPEN), PracticeRound.due_at <= now),
-                and_(
-                    PracticeRound.status.in_(JUDGED),
-                    PracticeRound.announced != PracticeRound.status,
-                ),
+async def rounds_waiting(s: AsyncSession) -> list[int]:
+    """Rounds with a timed step ahead, or a stage not shown in Discord yet."""
+    return list(
+        await s.scalars(
+            select(PracticeRound.id)
+            .where(
+                or_(
+                    and_(PracticeRound.status.in_(OPEN), PracticeRound.due_at.is_not(None)),
+                    and_(
+                        PracticeRound.status.in_(JUDGED),
+                        PracticeRound.announced != PracticeRound.status,
+                    ),
+                )
             )
-        )
-        .order_by(PracticeRound.id)
-    )
-    next_at = await s.scalar(
-        select(func.min(PracticeRound.due_at)).where(
-            PracticeRound.status.in_(OPEN), PracticeRound.due_at > now
+            .order_by(PracticeRound.id)
         )
     )
-    return list(due), next_at
+
+
+async def next_step_at(s: AsyncSession, round_id: int, now: datetime) -> datetime | None:
+    """When the round's next automatic step is due: its due time while open, now when a stage
+    was not shown yet, else never."""
+    row = await s.get(PracticeRound, round_id, populate_existing=True)
+    if row is None:
+        return None
+    if row.status in OPEN and row.due_at is not None:
+        return row.due_at
+    if row.status in JUDGED and row.announced != row.status:
+        return now
+    return None
 
 
 # -- what the adapters render ----------------------------------------------------------------
