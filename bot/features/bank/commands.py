@@ -149,19 +149,19 @@ class BankAdminCommands(
     async def import_(
         self, interaction: discord.Interaction[Any], file: discord.Attachment
     ) -> None:
-        await self.flow.import_file(interaction, file)
+        await self.flow.files.import_file(interaction, file)
 
     @app_commands.command(
         name="export", description="Moderators: download this server's questions as YAML"
     )
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        await self.flow.export(interaction)
+        await self.flow.files.export(interaction)
 
     @app_commands.command(
         name="review", description="Moderators: approve or reject the oldest suggestion"
     )
     async def review(self, interaction: discord.Interaction[Any]) -> None:
-        await self.flow.review(interaction)
+        await self.flow.reviews.review(interaction)
 
     @app_commands.command(
         name="log", description="Moderators: the latest changes to questions and settings"

@@ -1,7 +1,8 @@
-"""What every part of the bank flow shares: the error wrapper of handlers and the base."""
+"""What every part of the bank flow shares: the error wrapper of handlers and the context."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,7 +21,12 @@ guarded = handler_guard(
 )
 
 
-class FlowBase:
+RefuseForm = Callable[
+    [discord.Interaction[Any], str, dict[str, str], list[str]], Coroutine[Any, Any, None]
+]
+
+
+class BankContext:
     """What every part of the bank flow shares: the bot, the service, who is acting."""
 
     def __init__(self, bot: MockInterviewBot, service: BankAdminService) -> None:
@@ -33,13 +39,3 @@ class FlowBase:
     async def actor(self, interaction: discord.Interaction[Any]) -> int:
         """The users.id of whoever acts (for the audit log and suggestions)."""
         return await self.bot.flow.user_id(interaction.user)
-
-    async def refuse_form(
-        self,
-        interaction: discord.Interaction[Any],
-        custom_id: str,
-        values: dict[str, str],
-        problems: list[str],
-    ) -> None:
-        """Say what is wrong and hand the submitted text back (implemented by BankFlow)."""
-        raise NotImplementedError

@@ -8,20 +8,23 @@ from typing import Any
 import discord
 
 from bot.features.bank import ids, render
-from bot.features.bank.common import FlowBase, guarded
+from bot.features.bank.common import BankContext, guarded
 from bot.features.bank.service import IMPORT_MAX_BYTES
 from bot.features.bank.types import ImportRejected
 from bot.features.config.access import Refused
 
 
-class FilesMixin(FlowBase):
-    """The import/export part of `BankFlow`."""
+class BankFiles:
+    """/bank import and /bank export: attachments in, YAML files out."""
+
+    def __init__(self, ctx: BankContext) -> None:
+        self._ctx = ctx
 
     @guarded
     async def import_file(
         self, interaction: discord.Interaction[Any], attachment: discord.Attachment
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         if attachment.size > IMPORT_MAX_BYTES:  # checked before downloading anything
             raise Refused(
                 f"`{attachment.filename}` is {attachment.size / 1024:.0f} KiB; the limit is "
@@ -38,8 +41,8 @@ class FilesMixin(FlowBase):
                 "YAML and try again."
             ) from exc
         try:
-            report = await self.service.import_yaml(
-                guild.id, await self.actor(interaction), attachment.filename, text
+            report = await self._ctx.service.import_yaml(
+                guild.id, await self._ctx.actor(interaction), attachment.filename, text
             )
         except ImportRejected as exc:
             content = render.problems_text(str(exc), exc.problems)
@@ -63,9 +66,9 @@ class FilesMixin(FlowBase):
 
     @guarded
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text, count = await self.service.export_yaml(guild.id)
+        text, count = await self._ctx.service.export_yaml(guild.id)
         if not count:
             await interaction.followup.send(
                 "This server has no active questions of its own to export.", ephemeral=True

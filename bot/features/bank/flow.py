@@ -16,10 +16,10 @@ import discord
 
 from bot.discord.guard import reply
 from bot.features.bank import ids, render
-from bot.features.bank.common import guarded
-from bot.features.bank.files import FilesMixin
+from bot.features.bank.common import BankContext, guarded
+from bot.features.bank.files import BankFiles
 from bot.features.bank.form import TEXT_FIELDS, FormInvalid, form_from, form_of
-from bot.features.bank.review import ReviewMixin
+from bot.features.bank.review import BankReview
 from bot.features.bank.service import BankAdminService
 from bot.features.bank.types import SYSTEM_DESIGN_FORM, BankAdminError, Saved
 from bot.features.bank.views import (
@@ -46,10 +46,19 @@ FORM_TITLES = {
 }
 
 
-class BankFlow(ReviewMixin, FilesMixin):
+class BankFlow:
+    """Forms, pages and the log; import/export and the review queue are its composed parts."""
+
     def __init__(self, bot: MockInterviewBot, service: BankAdminService) -> None:
-        super().__init__(bot, service)
+        self.bot = bot
+        self.service = service
+        self._ctx = BankContext(bot, service)
         self.drafts = Drafts()
+        self.files = BankFiles(self._ctx)
+        self.reviews = BankReview(self._ctx, self.refuse_form)
+
+    async def on_review(self, interaction: discord.Interaction[Any], action: str, row: int) -> None:
+        await self.reviews.on_review(interaction, action, row)
 
     # -- forms: add, suggest, edit ------------------------------------------------------------
 
@@ -65,7 +74,7 @@ class BankFlow(ReviewMixin, FilesMixin):
         question_id: str | None,
     ) -> None:
         if kind == "add":
-            await self.require_moderator(interaction)
+            await self._ctx.require_moderator(interaction)
         else:
             guild_of(interaction)
         if track == "system-design":
@@ -96,7 +105,7 @@ class BankFlow(ReviewMixin, FilesMixin):
         difficulty: str | None,
         minutes: int | None,
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         slug = ids.slug_option(topic) if topic else None
         if topic and slug is None:
             raise Refused("A topic uses only a-z, 0-9 and '-', e.g. `bias-variance`.")
@@ -121,7 +130,9 @@ class BankFlow(ReviewMixin, FilesMixin):
             return
         values = modal_values(interaction)
         if match := ids.REJECT_RE.fullmatch(custom_id):
-            await self.on_reject_form(interaction, int(match["row"]), values.get("reason", ""))
+            await self.reviews.on_reject_form(
+                interaction, int(match["row"]), values.get("reason", "")
+            )
         else:
             await self.on_question_form(interaction, custom_id, values)
 
@@ -131,7 +142,7 @@ class BankFlow(ReviewMixin, FilesMixin):
     ) -> None:
         texts = {name: values.get(name, "") for name in TEXT_FIELDS}
         if match := ids.REVIEW_EDIT_RE.fullmatch(custom_id):
-            await self.approve(interaction, int(match["row"]), form_from(texts), custom_id)
+            await self.reviews.approve(interaction, int(match["row"]), form_from(texts), custom_id)
             return
         guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -167,23 +178,23 @@ class BankFlow(ReviewMixin, FilesMixin):
             )
             if match["kind"] == "sug":
                 saved = await self.service.suggest(
-                    guild.id, await self.actor(interaction), form, guild_name=guild.name
+                    guild.id, await self._ctx.actor(interaction), form, guild_name=guild.name
                 )
                 return saved, (
                     f"Thanks! Your question `{saved.question.id}` waits for a moderator's "
                     "review; I'll DM you the outcome."
                 )
-            await self.require_moderator(interaction)
+            await self._ctx.require_moderator(interaction)
             saved = await self.service.add(
                 guild.id,
-                await self.actor(interaction),
+                await self._ctx.actor(interaction),
                 form,
                 guild_name=guild.name,
                 question_id=match["qid"] or None,
             )
             return saved, f"Added `{saved.question.id}`; it is used in this server's interviews."
         if match := ids.EDIT_RE.fullmatch(custom_id):
-            await self.require_moderator(interaction)
+            await self._ctx.require_moderator(interaction)
             form = form_from(
                 texts,
                 topic=match["topic"] or None,
@@ -191,7 +202,7 @@ class BankFlow(ReviewMixin, FilesMixin):
                 minutes=int(match["minutes"]) or None,
             )
             saved = await self.service.edit(
-                guild.id, await self.actor(interaction), int(match["row"]), form
+                guild.id, await self._ctx.actor(interaction), int(match["row"]), form
             )
             changed = ", ".join(saved.changed) or "nothing (it was already like this)"
             return saved, f"Saved `{saved.question.id}`. Changed: {changed}."
@@ -239,9 +250,9 @@ class BankFlow(ReviewMixin, FilesMixin):
 
     @guarded
     async def retire(self, interaction: discord.Interaction[Any], question_id: str) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         saved = await self.service.retire(
-            guild.id, await self.actor(interaction), question_id.strip()
+            guild.id, await self._ctx.actor(interaction), question_id.strip()
         )
         await reply(
             interaction,
@@ -251,7 +262,7 @@ class BankFlow(ReviewMixin, FilesMixin):
 
     @guarded
     async def show(self, interaction: discord.Interaction[Any], question_id: str) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         info = await self.service.show(guild.id, question_id.strip())
         groups = render.question_embeds(info.question, info.owner, info.status)
         await interaction.response.send_message(embeds=groups[0], ephemeral=True)
@@ -266,7 +277,7 @@ class BankFlow(ReviewMixin, FilesMixin):
         topic: str | None,
         bundled: bool,
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         slug = ids.slug_option(topic) if topic else None
         if topic and (slug is None or len(slug) > ids.TOPIC_MAX):
             raise Refused("A topic uses only a-z, 0-9 and '-', e.g. `bias-variance`.")
@@ -281,7 +292,7 @@ class BankFlow(ReviewMixin, FilesMixin):
         track: str | None,
         topic: str | None,
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         await self._send_page(interaction, guild.id, page, bundled, track, topic, edit=True)
 
     async def _send_page(
@@ -310,6 +321,6 @@ class BankFlow(ReviewMixin, FilesMixin):
 
     @guarded
     async def log(self, interaction: discord.Interaction[Any], count: int) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         entries = await self.service.audit_log(guild.id, count)
         await interaction.response.send_message(embed=render.audit_embed(entries), ephemeral=True)

@@ -14,7 +14,7 @@ import discord
 
 from bot.discord.guard import reply
 from bot.features.bank import ids, render
-from bot.features.bank.common import FlowBase, guarded
+from bot.features.bank.common import BankContext, RefuseForm, guarded
 from bot.features.bank.form import FormInvalid, QuestionForm, form_of
 from bot.features.bank.types import BankAdminError, ReviewOutcome
 from bot.features.bank.views import (
@@ -28,13 +28,17 @@ from bot.features.config.access import Refused
 log = logging.getLogger(__name__)
 
 
-class ReviewMixin(FlowBase):
-    """The review part of `BankFlow`."""
+class BankReview:
+    """Suggestions under review: the queue, approve (as is or edited), reject, tell the author."""
+
+    def __init__(self, ctx: BankContext, refuse_form: RefuseForm) -> None:
+        self._ctx = ctx
+        self._refuse_form = refuse_form  # hands a refused form back (the flow owns drafts)
 
     @guarded
     async def review(self, interaction: discord.Interaction[Any]) -> None:
-        guild = await self.require_moderator(interaction)
-        suggestion = await self.service.next_suggestion(guild.id)
+        guild = await self._ctx.require_moderator(interaction)
+        suggestion = await self._ctx.service.next_suggestion(guild.id)
         if suggestion is None:
             await reply(
                 interaction,
@@ -53,8 +57,8 @@ class ReviewMixin(FlowBase):
         if action == "approve":
             await self.approve(interaction, row, None, "")
             return
-        guild = await self.require_moderator(interaction)
-        info = await self.service.suggestion(guild.id, row)  # refuses if already decided
+        guild = await self._ctx.require_moderator(interaction)
+        info = await self._ctx.service.suggestion(guild.id, row)  # refuses if already decided
         if action == "reject":
             await interaction.response.send_modal(RejectModal(row, info.question.id))
             return
@@ -74,18 +78,20 @@ class ReviewMixin(FlowBase):
         form: QuestionForm | None,
         custom_id: str,
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         await _defer_update(interaction)
         try:
-            outcome = await self.service.approve(guild.id, await self.actor(interaction), row, form)
+            outcome = await self._ctx.service.approve(
+                guild.id, await self._ctx.actor(interaction), row, form
+            )
         except FormInvalid as exc:
             assert form is not None  # only edited text can be invalid
-            await self.refuse_form(interaction, custom_id, form.texts, exc.problems)
+            await self._refuse_form(interaction, custom_id, form.texts, exc.problems)
             return
         except BankAdminError as exc:
             if form is None:
                 raise
-            await self.refuse_form(interaction, custom_id, form.texts, [str(exc)])  # keep edits
+            await self._refuse_form(interaction, custom_id, form.texts, [str(exc)])  # keep edits
             return
         edits = f" with your edits ({', '.join(outcome.changed)})" if outcome.changed else ""
         await self._show_next(interaction, guild.id, f"Approved `{outcome.question_id}`{edits}.")
@@ -95,9 +101,11 @@ class ReviewMixin(FlowBase):
     async def on_reject_form(
         self, interaction: discord.Interaction[Any], row: int, reason: str
     ) -> None:
-        guild = await self.require_moderator(interaction)
+        guild = await self._ctx.require_moderator(interaction)
         await _defer_update(interaction)
-        outcome = await self.service.reject(guild.id, await self.actor(interaction), row, reason)
+        outcome = await self._ctx.service.reject(
+            guild.id, await self._ctx.actor(interaction), row, reason
+        )
         note = f"Rejected `{outcome.question_id}`; the author is told why."
         await self._show_next(interaction, guild.id, note)
         await self._tell_author(outcome, guild.name)
@@ -106,7 +114,7 @@ class ReviewMixin(FlowBase):
         self, interaction: discord.Interaction[Any], guild_id: int, note: str
     ) -> None:
         """Turn the review message into the next suggestion (or say the queue is empty)."""
-        suggestion = await self.service.next_suggestion(guild_id)
+        suggestion = await self._ctx.service.next_suggestion(guild_id)
         if suggestion is None:
             await interaction.edit_original_response(
                 content=f"{note} No more suggestions are waiting.", embeds=[], view=None
@@ -134,7 +142,7 @@ class ReviewMixin(FlowBase):
             )
         try:
             user_id = int(author.external_id)
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            user = self._ctx.bot.get_user(user_id) or await self._ctx.bot.fetch_user(user_id)
             await user.send(render.clip_message(text))
         except (discord.HTTPException, ValueError) as exc:
             log.info("could not DM %s the outcome of %s: %s", author.external_id, outcome, exc)
