@@ -51,7 +51,10 @@ IDLE, INVITE = "idle", "invite"
 PeerListener = Callable[[PeerEvent], Awaitable[None]]
 
 
-class PeerBase:
+class PeerCore:
+    """What the parts of the peer-mock service share: storage, clock, timers, listeners,
+    per-pair locks and the lookups every part needs."""
+
     def __init__(
         self,
         db: Database,
@@ -63,24 +66,24 @@ class PeerBase:
         platform: str = "discord",
         scheduler: Scheduler | None = None,
     ) -> None:
-        self._db = db
-        self._banks = banks
-        self._clock = clock
-        self._interviews = interviews
-        self._rng = rng or random.Random()
-        self._platform = platform
+        self.db = db
+        self.banks = banks
+        self.clock = clock
+        self.interviews = interviews
+        self.rng = rng or random.Random()
+        self.platform = platform
         self.timers = PeerTimers(db, scheduler or interviews.scheduler, (IDLE, INVITE))
-        self._listeners: list[PeerListener] = []
-        self._locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
+        self.listeners: list[PeerListener] = []
+        self.locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
 
     def subscribe(self, listener: PeerListener) -> None:
-        self._listeners.append(listener)
+        self.listeners.append(listener)
 
     async def missing_tables(self) -> list[str]:
         """Non-empty while the database lacks the peer tables (migrations not run yet)."""
-        return await store.missing_tables(self._db)
+        return await store.missing_tables(self.db)
 
     async def start(self) -> None:
         await self.timers.start()
@@ -89,31 +92,31 @@ class PeerBase:
         await self.timers.stop()
 
     async def pair(self, pair_id: int) -> PairView:
-        async with self._db.reading() as s:
-            return await store.pair_view(s, await self._pair_row(s, pair_id))
+        async with self.db.reading() as s:
+            return await store.pair_view(s, await self.pair_row(s, pair_id))
 
     async def open_pair(self, user_id: int) -> PairView | None:
-        async with self._db.reading() as s:
+        async with self.db.reading() as s:
             row = await store.active_pair(s, user_id)
             return await store.pair_view(s, row) if row else None
 
     async def round_view(self, round_id: int) -> RoundView:
-        async with self._db.reading() as s:
+        async with self.db.reading() as s:
             row = await s.get(PeerRound, round_id)
             if row is None:
                 raise PeerError("That round no longer exists.")
-            pair = await store.pair_view(s, await self._pair_row(s, row.pair_id))
+            pair = await store.pair_view(s, await self.pair_row(s, row.pair_id))
             people = await store.members(s, (row.interviewer_id, row.candidate_id))
         item = None
         if row.session_id is not None and row.status == RoundStatus.ACTIVE:
-            item = (await self._interviews.view(row.session_id)).current
+            item = (await self.interviews.view(row.session_id)).current
         return RoundView(
             id=row.id,
             pair=pair,
             number=row.number,
             interviewer=people[row.interviewer_id],
             candidate=people[row.candidate_id],
-            question=self._question(row.question_id),
+            question=self.question(row.question_id),
             session_id=row.session_id,
             status=RoundStatus(row.status),
             ended_by=row.ended_by,
@@ -122,22 +125,22 @@ class PeerBase:
             item=item,
         )
 
-    async def _emit(self, event: PeerEvent) -> None:
-        for listener in list(self._listeners):
+    async def emit(self, event: PeerEvent) -> None:
+        for listener in list(self.listeners):
             try:
                 await listener(event)
             except Exception:
                 log.exception("peer mock listener failed for %s", event)
 
     @asynccontextmanager
-    async def _lock(self, kind: str, key: int) -> AsyncIterator[None]:
-        lock = self._locks.get((kind, key))
+    async def lock(self, kind: str, key: int) -> AsyncIterator[None]:
+        lock = self.locks.get((kind, key))
         if lock is None:
-            lock = self._locks[(kind, key)] = asyncio.Lock()
+            lock = self.locks[(kind, key)] = asyncio.Lock()
         async with lock:
             yield
 
-    async def _schedule(
+    async def schedule(
         self,
         s: AsyncSession,
         scheduled: dict[TimerKey, datetime],
@@ -147,7 +150,7 @@ class PeerBase:
         await self.timers.schedule_in(s, key, due)
         scheduled[key] = due
 
-    def _new_pair(
+    def new_pair(
         self,
         guild_id: int,
         track: Track,
@@ -172,7 +175,7 @@ class PeerBase:
             created_at=now,
         )
 
-    async def _refuse_busy(self, s: AsyncSession, user_id: int, *, other: bool = False) -> None:
+    async def refuse_busy(self, s: AsyncSession, user_id: int, *, other: bool = False) -> None:
         row = await store.active_pair(s, user_id)
         if row is None:
             return
@@ -182,22 +185,22 @@ class PeerBase:
             raise PeerError(f"{name} is in a peer mock right now; try again when it is over.")
         raise PeerBusy("You are already in a peer mock; finish it first.", view)
 
-    async def _refuse_open_interview(self, user_id: int, *, ready: bool = False) -> None:
-        session = await self._interviews.open_session(user_id)
+    async def refuse_open_interview(self, user_id: int, *, ready: bool = False) -> None:
+        session = await self.interviews.open_session(user_id)
         if session is not None and session.mode != "peer":
             then = "then press Ready again" if ready else "then try again"
             raise PeerError(
                 f"You have an interview in progress; finish it or use /interview end, {then}."
             )
 
-    async def _pair_row(self, s: AsyncSession, pair_id: int) -> PeerPair:
+    async def pair_row(self, s: AsyncSession, pair_id: int) -> PeerPair:
         row = await s.get(PeerPair, pair_id, populate_existing=True)
         if row is None:
             raise PeerError("That peer mock no longer exists.")
         return row
 
-    async def _member_pair(self, s: AsyncSession, pair_id: int, user_id: int) -> PeerPair:
-        row = await self._pair_row(s, pair_id)
+    async def member_pair(self, s: AsyncSession, pair_id: int, user_id: int) -> PeerPair:
+        row = await self.pair_row(s, pair_id)
         if user_id not in (row.member_a_id, row.member_b_id):
             raise NotAllowed(
                 "This peer mock belongs to two other members; join your own with /mock queue join."
@@ -205,25 +208,25 @@ class PeerBase:
         return row
 
     @staticmethod
-    def _only_interviewer(view: RoundView, user_id: int) -> None:
+    def only_interviewer(view: RoundView, user_id: int) -> None:
         if view.interviewer.user_id != user_id:
             raise NotAllowed(
                 f"Only the interviewer of this round ({view.interviewer.name}) can use this."
             )
 
     @staticmethod
-    def _touch(pair: PeerPair, user_id: int, now: datetime) -> None:
+    def touch(pair: PeerPair, user_id: int, now: datetime) -> None:
         if pair.member_a_id == user_id:
             pair.a_acted_at = now
         elif pair.member_b_id == user_id:
             pair.b_acted_at = now
 
     @staticmethod
-    def _last_act(pair: PeerPair, user_id: int) -> datetime:
+    def last_act(pair: PeerPair, user_id: int) -> datetime:
         acted = pair.a_acted_at if pair.member_a_id == user_id else pair.b_acted_at
         return max(pair.state_since, acted) if acted else pair.state_since
 
-    async def _owing(self, s: AsyncSession, pair: PeerPair, current: PeerRound | None) -> list[int]:
+    async def owing(self, s: AsyncSession, pair: PeerPair, current: PeerRound | None) -> list[int]:
         """Who still owes the action the mock is waiting for."""
         if pair.state == PairState.READY:
             return [
@@ -244,7 +247,7 @@ class PeerBase:
             owing.append(current.candidate_id)
         return owing
 
-    async def _reschedule_idle(
+    async def reschedule_idle(
         self, s: AsyncSession, pair: PeerPair, current: PeerRound | None
     ) -> tuple[dict[TimerKey, datetime], list[TimerKey]]:
         key = TimerKey(IDLE, pair.id)
@@ -252,17 +255,17 @@ class PeerBase:
         if pair.state == PairState.SWAP:
             due = pair.state_since + NO_SHOW_AFTER
         else:
-            owing = await self._owing(s, pair, current)
+            owing = await self.owing(s, pair, current)
             if owing:
-                due = min(self._last_act(pair, u) for u in owing) + NO_SHOW_AFTER
+                due = min(self.last_act(pair, u) for u in owing) + NO_SHOW_AFTER
         if due is None:
             await self.timers.cancel_in(s, key)
             return {}, [key]
         await self.timers.schedule_in(s, key, due)
         return {key: due}, []
 
-    def _question(self, question_id: str) -> Question:
-        return self._banks.get(question_id) or _missing_question(question_id)
+    def question(self, question_id: str) -> Question:
+        return self.banks.get(question_id) or _missing_question(question_id)
 
 
 def _missing_question(question_id: str) -> Question:

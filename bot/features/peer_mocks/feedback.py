@@ -15,7 +15,7 @@ from bot.features.peer_mocks.base import (
     IDLE,
     RATING_RANGE,
     ROUNDS,
-    PeerBase,
+    PeerCore,
 )
 from bot.features.peer_mocks.models import PeerPair, PeerPointScore, PeerRound
 from bot.features.peer_mocks.records import (
@@ -34,10 +34,13 @@ from bot.features.peer_mocks.report import item_peer_score, round_report, score_
 from bot.features.peer_mocks.timers import TimerKey
 
 
-class FeedbackOps(PeerBase):
+class FeedbackOps:
+    def __init__(self, core: PeerCore) -> None:
+        self._core = core
+
     async def score_sheet(self, round_id: int, user_id: int) -> ScoreSheet:
-        view = await self.round_view(round_id)
-        self._only_interviewer(view, user_id)
+        view = await self._core.round_view(round_id)
+        self._core.only_interviewer(view, user_id)
         if view.status not in (RoundStatus.FEEDBACK, RoundStatus.COMPLETE):
             raise PeerError("Scoring opens when the round is over.")
         return ScoreSheet(view, await self._slots(view))
@@ -54,9 +57,9 @@ class FeedbackOps(PeerBase):
         )
         if slot is None:
             raise PeerError("That point is not on this round's score sheet.")
-        now = self._clock.now()
-        async with self._lock("pair", view.pair.id):
-            async with self._db.transaction() as s:
+        now = self._core.clock.now()
+        async with self._core.lock("pair", view.pair.id):
+            async with self._core.db.transaction() as s:
                 existing = await s.scalar(
                     select(PeerPointScore).where(
                         PeerPointScore.round_id == round_id,
@@ -79,11 +82,11 @@ class FeedbackOps(PeerBase):
                     existing.score, existing.scored_at = score, now
                 await s.flush()
                 step = await self._after_contribution(s, view, user_id, now)
-            self.timers.committed(*step)
+            self._core.timers.committed(*step)
             # Under the lock, from the stored scores: two quick changes cannot leave a stale one.
             item_score = item_peer_score(await self._slots(view), position)
             if item_score is not None and view.session_id is not None:
-                await self._interviews.set_peer_score(view.session_id, position, item_score)
+                await self._core.interviews.set_peer_score(view.session_id, position, item_score)
         return await self._progress(round_id)
 
     async def feedback(
@@ -93,16 +96,16 @@ class FeedbackOps(PeerBase):
         if not strengths or not improvements:
             raise PeerError("Write both strengths and improvements (a sentence each is enough).")
         view = await self._feedback_round(round_id, user_id, interviewer=True)
-        now = self._clock.now()
-        async with self._lock("pair", view.pair.id):
-            async with self._db.transaction() as s:
+        now = self._core.clock.now()
+        async with self._core.lock("pair", view.pair.id):
+            async with self._core.db.transaction() as s:
                 row = await s.get(PeerRound, round_id)
                 assert row is not None
                 row.strengths = strengths[:FEEDBACK_LIMIT]
                 row.improvements = improvements[:FEEDBACK_LIMIT]
                 row.feedback_at = now
                 step = await self._after_contribution(s, view, user_id, now)
-            self.timers.committed(*step)
+            self._core.timers.committed(*step)
         return await self._progress(round_id)
 
     async def rate_interviewer(
@@ -111,21 +114,21 @@ class FeedbackOps(PeerBase):
         if rating not in RATING_RANGE:
             raise PeerError("Rate your interviewer from 1 (not helpful) to 5 (excellent).")
         view = await self._feedback_round(round_id, user_id, interviewer=False)
-        now = self._clock.now()
-        async with self._lock("pair", view.pair.id):
-            async with self._db.transaction() as s:
+        now = self._core.clock.now()
+        async with self._core.lock("pair", view.pair.id):
+            async with self._core.db.transaction() as s:
                 row = await s.get(PeerRound, round_id)
                 assert row is not None
                 row.rating, row.rating_comment = rating, comment.strip()[:FEEDBACK_LIMIT] or None
                 row.rated_at = now
                 step = await self._after_contribution(s, view, user_id, now)
-            self.timers.committed(*step)
+            self._core.timers.committed(*step)
         return await self._progress(round_id)
 
     async def _feedback_round(self, round_id: int, user_id: int, *, interviewer: bool) -> RoundView:
-        view = await self.round_view(round_id)
+        view = await self._core.round_view(round_id)
         if interviewer:
-            self._only_interviewer(view, user_id)
+            self._core.only_interviewer(view, user_id)
         elif view.candidate.user_id != user_id:
             raise NotAllowed(
                 f"Only the candidate of this round ({view.candidate.name}) rates the interviewer."
@@ -141,21 +144,21 @@ class FeedbackOps(PeerBase):
     ) -> tuple[dict[TimerKey, datetime], list[TimerKey]]:
         """Note who acted; when all three parts are in, the round counts and the pair moves on
         (swap offer after round 1, finished after round 2). Returns the timer changes."""
-        pair = await self._pair_row(s, view.pair.id)
+        pair = await self._core.pair_row(s, view.pair.id)
         row = await s.get(PeerRound, view.id)
         assert row is not None
-        self._touch(pair, user_id, now)
-        if not await self._owing(s, pair, row):
+        self._core.touch(pair, user_id, now)
+        if not await self._core.owing(s, pair, row):
             row.status = RoundStatus.COMPLETE.value
             if row.number < ROUNDS:
                 pair.state, pair.state_since = PairState.SWAP.value, now
             else:
                 pair.state, pair.ended_at = PairState.FINISHED.value, now
-        return await self._reschedule_idle(s, pair, row)
+        return await self._core.reschedule_idle(s, pair, row)
 
     async def _progress(self, round_id: int) -> RoundProgress:
-        view = await self.round_view(round_id)
-        async with self._db.reading() as s:
+        view = await self._core.round_view(round_id)
+        async with self._core.db.reading() as s:
             row = await s.get(PeerRound, round_id)
             assert row is not None
             scored = await store.scored_count(s, round_id)
@@ -176,37 +179,37 @@ class FeedbackOps(PeerBase):
     async def _slots(self, view: RoundView) -> tuple[ScoreSlot, ...]:
         if view.session_id is None:
             return ()
-        card = await self._interviews.scorecard(view.session_id)
-        async with self._db.reading() as s:
+        card = await self._core.interviews.scorecard(view.session_id)
+        async with self._core.db.reading() as s:
             return score_slots(card, await store.point_scores(s, view.id))
 
     async def finish(self, pair_id: int, user_id: int) -> PairReport:
-        async with self._lock("pair", pair_id):
+        async with self._core.lock("pair", pair_id):
             key = TimerKey(IDLE, pair_id)
-            async with self._db.transaction() as s:
-                row = await self._member_pair(s, pair_id, user_id)
+            async with self._core.db.transaction() as s:
+                row = await self._core.member_pair(s, pair_id, user_id)
                 if row.state != PairState.SWAP:
                     raise PeerError(
                         "This mock can be finished once a round's feedback is complete."
                     )
-                row.state, row.ended_at = PairState.FINISHED.value, self._clock.now()
-                await self.timers.cancel_in(s, key)
-            self.timers.committed({}, [key])
+                row.state, row.ended_at = PairState.FINISHED.value, self._core.clock.now()
+                await self._core.timers.cancel_in(s, key)
+            self._core.timers.committed({}, [key])
         return await self.report(pair_id)
 
     async def report(self, pair_id: int) -> PairReport:
-        async with self._db.reading() as s:
-            pair = await store.pair_view(s, await self._pair_row(s, pair_id))
+        async with self._core.db.reading() as s:
+            pair = await store.pair_view(s, await self._core.pair_row(s, pair_id))
             rounds = await store.rounds_of(s, pair_id)
             scores = {r.id: await store.point_scores(s, r.id) for r in rounds}
         people = {m.user_id: m for m in pair.members}
         reports = []
         for row in rounds:
-            card = await self._interviews.scorecard(row.session_id) if row.session_id else None
+            card = await self._core.interviews.scorecard(row.session_id) if row.session_id else None
             reports.append(
                 round_report(
                     row,
-                    self._question(row.question_id),
+                    self._core.question(row.question_id),
                     people[row.interviewer_id],
                     people[row.candidate_id],
                     card,
@@ -217,16 +220,16 @@ class FeedbackOps(PeerBase):
 
     async def reference_questions(self, pair_id: int, user_id: int) -> tuple[Question, ...]:
         """The pair's questions with their reference answers, once the mock is over."""
-        async with self._db.reading() as s:
-            row = await self._member_pair(s, pair_id, user_id)
+        async with self._core.db.reading() as s:
+            row = await self._core.member_pair(s, pair_id, user_id)
             if PairState(row.state).is_active:
                 raise PeerError("Reference answers open once the mock is over.")
             rounds = await store.rounds_of(s, pair_id)
-        return tuple(self._question(r.question_id) for r in rounds)
+        return tuple(self._core.question(r.question_id) for r in rounds)
 
     async def member_summary(self, user_id: int) -> PeerSummary:
         """A member's peer mocks for /stats: peer scores stay apart from automatic ones."""
-        async with self._db.reading() as s:
+        async with self._core.db.reading() as s:
             rounds = (
                 await s.scalars(
                     select(PeerRound).where(
@@ -248,7 +251,7 @@ class FeedbackOps(PeerBase):
         for r in as_candidate:
             if r.session_id is None:
                 continue
-            card = await self._interviews.scorecard(r.session_id)
+            card = await self._core.interviews.scorecard(r.session_id)
             mean = weighted_mean(
                 (float(i.peer_score), float(i.minutes))
                 for i in card.items

@@ -15,7 +15,7 @@ from bot.features.peer_mocks.base import (
     INVITE,
     INVITE_TTL,
     NO_SHOW_AFTER,
-    PeerBase,
+    PeerCore,
 )
 from bot.features.peer_mocks.models import PeerInvite, PeerPair, PeerQueueEntry
 from bot.features.peer_mocks.records import (
@@ -30,7 +30,10 @@ from bot.features.peer_mocks.records import (
 from bot.features.peer_mocks.timers import TimerKey
 
 
-class QueueOps(PeerBase):
+class QueueOps:
+    def __init__(self, core: PeerCore) -> None:
+        self._core = core
+
     async def join_queue(
         self,
         guild_id: int,
@@ -40,12 +43,12 @@ class QueueOps(PeerBase):
         *,
         channel_id: int | None = None,
     ) -> JoinResult:
-        await self._refuse_open_interview(user_id)
-        async with self._lock("guild", guild_id):
-            now = self._clock.now()
+        await self._core.refuse_open_interview(user_id)
+        async with self._core.lock("guild", guild_id):
+            now = self._core.clock.now()
             scheduled: dict[TimerKey, datetime] = {}
-            async with self._db.transaction() as s:
-                await self._refuse_busy(s, user_id)
+            async with self._core.db.transaction() as s:
+                await self._core.refuse_busy(s, user_id)
                 row = await s.scalar(
                     select(PeerQueueEntry).where(
                         PeerQueueEntry.guild_id == guild_id, PeerQueueEntry.user_id == user_id
@@ -75,7 +78,7 @@ class QueueOps(PeerBase):
                         )
                         - 1
                     )
-            self.timers.committed(scheduled)
+            self._core.timers.committed(scheduled)
         return JoinResult(spot, updated, pairs, ahead)
 
     async def _pair_waiting(
@@ -92,7 +95,7 @@ class QueueOps(PeerBase):
         for pair in pairing.pairs:
             first, second = by_user[pair.first.member_id], by_user[pair.second.member_id]
             created.append(
-                self._new_pair(
+                self._core.new_pair(
                     guild_id,
                     Track(first.track),
                     "queue",
@@ -108,11 +111,11 @@ class QueueOps(PeerBase):
         s.add_all(created)
         await s.flush()
         for new in created:
-            await self._schedule(s, scheduled, TimerKey(IDLE, new.id), now + NO_SHOW_AFTER)
+            await self._core.schedule(s, scheduled, TimerKey(IDLE, new.id), now + NO_SHOW_AFTER)
         return created
 
     async def leave_queue(self, guild_id: int, user_id: int) -> bool:
-        async with self._lock("guild", guild_id), self._db.transaction() as s:
+        async with self._core.lock("guild", guild_id), self._core.db.transaction() as s:
             result = await s.execute(
                 delete(PeerQueueEntry).where(
                     PeerQueueEntry.guild_id == guild_id, PeerQueueEntry.user_id == user_id
@@ -121,7 +124,7 @@ class QueueOps(PeerBase):
             return bool(getattr(result, "rowcount", 0))
 
     async def queue_status(self, guild_id: int, user_id: int) -> QueueStatus:
-        async with self._db.reading() as s:
+        async with self._core.db.reading() as s:
             waiting = tuple(await store.spots(s, await store.queue_entries(s, guild_id)))
             pair_row = await store.active_pair(s, user_id)
             pair = await store.pair_view(s, pair_row) if pair_row else None
@@ -133,8 +136,8 @@ class QueueOps(PeerBase):
     ) -> JoinResult:
         """'Join the queue again' after a mock: same guild and track, the member's difficulty,
         and (unless given) the channel the mock's thread hangs off."""
-        async with self._db.reading() as s:
-            row = await self._member_pair(s, pair_id, user_id)
+        async with self._core.db.reading() as s:
+            row = await self._core.member_pair(s, pair_id, user_id)
             if PairState(row.state).is_active:
                 raise PeerError("This mock is still going; finish it first.")
             if str(user_id) in (row.no_show_ids or ()):
@@ -162,13 +165,13 @@ class QueueOps(PeerBase):
     ) -> InviteView:
         if inviter_id == invitee_id:
             raise PeerError("You can't invite yourself: invite another member of this server.")
-        await self._refuse_open_interview(inviter_id)
-        async with self._lock("guild", guild_id):
-            now = self._clock.now()
+        await self._core.refuse_open_interview(inviter_id)
+        async with self._core.lock("guild", guild_id):
+            now = self._core.clock.now()
             scheduled: dict[TimerKey, datetime] = {}
-            async with self._db.transaction() as s:
-                await self._refuse_busy(s, inviter_id)
-                await self._refuse_busy(s, invitee_id, other=True)
+            async with self._core.db.transaction() as s:
+                await self._core.refuse_busy(s, inviter_id)
+                await self._core.refuse_busy(s, invitee_id, other=True)
                 pending = await s.scalar(
                     select(PeerInvite).where(
                         PeerInvite.inviter_id == inviter_id,
@@ -194,28 +197,28 @@ class QueueOps(PeerBase):
                 )
                 s.add(row)
                 await s.flush()
-                await self._schedule(s, scheduled, TimerKey(INVITE, row.id), row.expires_at)
+                await self._core.schedule(s, scheduled, TimerKey(INVITE, row.id), row.expires_at)
                 view = await store.invite_view(s, row)
-            self.timers.committed(scheduled)
+            self._core.timers.committed(scheduled)
         return view
 
     async def set_invite_message(self, invite_id: int, channel_id: int, message_id: int) -> None:
-        async with self._db.transaction() as s:
+        async with self._core.db.transaction() as s:
             row = await s.get(PeerInvite, invite_id)
             if row is not None:
                 row.channel_id, row.message_id = channel_id, message_id
 
     async def accept_invite(self, invite_id: int, user_id: int) -> tuple[InviteView, PairView]:
         guild_id = (await self._invite_row(invite_id, user_id)).guild_id
-        await self._refuse_open_interview(user_id)
-        async with self._lock("guild", guild_id):
-            now = self._clock.now()
+        await self._core.refuse_open_interview(user_id)
+        async with self._core.lock("guild", guild_id):
+            now = self._core.clock.now()
             scheduled: dict[TimerKey, datetime] = {}
-            async with self._db.transaction() as s:
+            async with self._core.db.transaction() as s:
                 row = await self._pending_invite(s, invite_id, user_id, now)
-                await self._refuse_busy(s, row.invitee_id)
-                await self._refuse_busy(s, row.inviter_id, other=True)
-                pair = self._new_pair(
+                await self._core.refuse_busy(s, row.invitee_id)
+                await self._core.refuse_busy(s, row.inviter_id, other=True)
+                pair = self._core.new_pair(
                     row.guild_id,
                     Track(row.track),
                     "invite",
@@ -233,37 +236,39 @@ class QueueOps(PeerBase):
                 await s.flush()
                 row.status, row.responded_at, row.pair_id = "accepted", now, pair.id
                 invite_key = TimerKey(INVITE, row.id)
-                await self.timers.cancel_in(s, invite_key)
-                await self._schedule(s, scheduled, TimerKey(IDLE, pair.id), now + NO_SHOW_AFTER)
+                await self._core.timers.cancel_in(s, invite_key)
+                await self._core.schedule(
+                    s, scheduled, TimerKey(IDLE, pair.id), now + NO_SHOW_AFTER
+                )
                 invite, view = await store.invite_view(s, row), await store.pair_view(s, pair)
-            self.timers.committed(scheduled, [invite_key])
+            self._core.timers.committed(scheduled, [invite_key])
         return invite, view
 
     async def decline_invite(self, invite_id: int, user_id: int) -> InviteView:
         await self._invite_row(invite_id, user_id)
-        now = self._clock.now()
-        async with self._db.transaction() as s:
+        now = self._core.clock.now()
+        async with self._core.db.transaction() as s:
             row = await self._pending_invite(s, invite_id, user_id, now)
             row.status, row.responded_at = "declined", now
             key = TimerKey(INVITE, row.id)
-            await self.timers.cancel_in(s, key)
+            await self._core.timers.cancel_in(s, key)
             view = await store.invite_view(s, row)
-        self.timers.committed({}, [key])
+        self._core.timers.committed({}, [key])
         return view
 
     async def withdraw_invite(self, invite_id: int, user_id: int) -> None:
         """The inviter takes a pending invitation back (e.g. it could not be posted)."""
         key = TimerKey(INVITE, invite_id)
-        async with self._db.transaction() as s:
+        async with self._core.db.transaction() as s:
             row = await s.get(PeerInvite, invite_id)
             if row is None or row.inviter_id != user_id or row.status != "pending":
                 return
-            row.status, row.responded_at = "withdrawn", self._clock.now()
-            await self.timers.cancel_in(s, key)
-        self.timers.committed({}, [key])
+            row.status, row.responded_at = "withdrawn", self._core.clock.now()
+            await self._core.timers.cancel_in(s, key)
+        self._core.timers.committed({}, [key])
 
     async def _invite_row(self, invite_id: int, user_id: int) -> PeerInvite:
-        async with self._db.reading() as s:
+        async with self._core.db.reading() as s:
             row = await s.get(PeerInvite, invite_id)
             if row is None:
                 raise PeerError("That invitation no longer exists.")
