@@ -1,6 +1,6 @@
 """`/mock queue join|leave|status` and `/mock invite`: peer mock interviews for study groups.
 
-Thin: parse the options, hand over to the flows (``_mock_flow``, ``_mock_round``), which call
+Thin: parse the options, hand over to the flows (``flow``, ``round_flow``), which call
 the peer-mock service and render. See docs/study-groups-mock.md for the whole flow.
 """
 

@@ -4,8 +4,8 @@ A pair goes ``ready -> round -> feedback -> swap -> round -> feedback -> finishe
 candidate's round is an ordinary timed interview session (mode "peer"), so the interview
 service keeps its clock, phases, reminders and durable deadlines; this service listens to its
 events for the time-outs of peer sessions. Everything else is stored in the peer tables, and two
-durable timers of our own cover invitation expiry (5 minutes) and no-shows (10 minutes without
-the action a member owes: Ready, the score sheet and feedback, the rating).
+kinds of jobs on the shared scheduler cover invitation expiry (5 minutes) and no-shows (10
+minutes without the action a member owes: Ready, the score sheet and feedback, the rating).
 
 Each operation is one transaction (the interview service runs its own for the session), under
 an in-process lock per guild (queue, invitations, new pairs) or per pair (everything after).

@@ -2,7 +2,7 @@
 
 Every operation is one transaction on the practice tables with the round row locked (shared by
 answers, votes and ballots, exclusive for stage changes), so nothing is accepted after a stage
-changed. Answers, votes and ballots are unique per member (see ``_rounds_writes``): 30 members
+changed. Answers, votes and ballots are unique per member (see ``writes``): 30 members
 submitting in the same second store 30 answers, and a double click stores nothing twice.
 
 Automatic steps (time-up reveal, end of voting/scoring) run as ``practice.round`` jobs of the
