@@ -42,8 +42,8 @@ _EDGE = " \t\r\n\"'`«».…,;:"
 
 # Text addressed to the grader rather than the interviewer. Deliberately narrow: words a real
 # answer about ML would not use ("system prompt" and "you are now" are ordinary words in answers
-# about LLM products). A hit switches the AI's decisions off for that answer, so an answer that
-# quotes an injection attack as an example (a question on prompt injection) is left to the scorer.
+# about LLM products). A hit keeps the answer from the model, so an answer that quotes an
+# injection attack as an example (a question on prompt injection) is left to the scorer.
 _INJECTION = re.compile(
     r"""
     \b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(instruction|prompt|rubric|rule|grader|grading)s?\b

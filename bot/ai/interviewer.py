@@ -202,6 +202,8 @@ class AIInterviewer:
         plain = AIGrade(result=result, deterministic=result)
         if not answer.strip() or not result.points:
             return plain
+        if self.client is None:
+            return AIGrade("fallback", self.off_reason, 0, result, result)
         text = answer[:MAX_SCORED_CHARS]
         injected = injection(text)
         if injected:  # no model call: its verdicts on this answer would not be followed

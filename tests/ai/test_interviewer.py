@@ -264,6 +264,8 @@ async def test_ai_off_sends_nothing_and_flags_nothing(fake_llm: FakeLLM) -> None
     assert graded.result is det and graded.flag == "" and graded.source == "fallback"
     assert ups.questions and ups.flag == "" and fb.text.startswith("No Hire (2/4).")
     assert reply.text == NOT_SPECIFIED
+    injected = await off.grade(OVERFIT, None, INJECTIONS[0], score_for(OVERFIT, INJECTIONS[0]))
+    assert injected.flag == "" and not injected.ignored
     assert fake_llm.requests == []
 
 

@@ -439,3 +439,22 @@ def test_schema_rejects_v2_mistakes(document: str, old: str, new: str) -> None:
 def test_schema_rejects_two_phases() -> None:
     two = DESIGN[: DESIGN.index("      - name: rollout")]
     assert not SCHEMA.is_valid(yaml.safe_load(two))
+
+
+def test_bank_validate_prints_warnings_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    path = tmp_path / "weak.yaml"
+    path.write_text(TECHNICAL.replace('|memorise"', '|model"'))
+    assert main(["bank", "validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        f"{path.as_posix()}:11:46: fx-v2: warning: cue alternative 'model' is a generic word "
+        "that almost every answer contains; name the specific idea\n"
+    )
+    assert err == "OK: 1 question in 1 file\n"
+    path.write_text(TECHNICAL.replace('|memorise"', '|model"').replace("minutes: 5", "minutes: 0"))
+    assert main(["bank", "validate", str(path)]) == 1
+    assert "'minutes' must be a positive integer, got 0" in capsys.readouterr().out

@@ -1,8 +1,10 @@
 """Safe, bounded YAML composition for the bank: libyaml's parser, with limits on what it builds.
 
 Only nodes are built (never Python objects from tags), so a bank file or an upload cannot run
-code. `compose` reads the parser's events itself instead of calling ``yaml.compose`` so that a
-hostile document is stopped while it is read, not after:
+code. Unless a document is plainly harmless (no character that could start a directive, tag,
+anchor or escape, and too short to hold too many nodes: then libyaml composes it directly),
+`compose` reads the parser's events itself so that a hostile document is stopped while it is
+read, not after:
 
 - ``%TAG`` directives are refused before any node is parsed (a long tag prefix would otherwise
   be copied into every node);

@@ -102,12 +102,13 @@ class AnswerIndex:
         return cls(tokenize(text))
 
     def find(self, pattern: Pattern, *, strict: bool = False) -> list[Span]:
-        """Occurrences of the pattern; ``strict`` wants numbers equal, not rounded, and no typos."""
+        """Occurrences of the pattern; ``strict`` wants numbers equal, not merely rounded alike
+        (the prompt's "85%" does not say the answer's "0.854")."""
         self._strict = strict
         spans = list(self._exact(pattern))
-        if not spans and not strict and pattern.fuzzable and self._by_initial:
+        if not spans and pattern.fuzzable and self._by_initial:
             spans = list(self._fuzzy(pattern))
-        if not spans and not strict and len(pattern.keys) > 1:
+        if not spans and len(pattern.keys) > 1:
             spans = list(self._gapped(pattern))
         return spans
 
