@@ -42,6 +42,8 @@ LIST_MIN_CLAUSES = 4  # "X, Y, Z, W": many clauses ...
 LIST_MAX_CLAUSE_WORDS = 3.0  # ... of a few words each
 STUFFED_MIN_WORDS = 8
 ANSWER_MIN_FUNCTION = 0.10  # below this share of function words an answer is a list of terms
+LONG_ANSWER_WORDS = 60  # ... or, from this length on,
+LONG_ANSWER_MIN_FUNCTION = 0.06  # below this share
 STUFFED_SHARE = 0.75  # share of credited terms inside list sentences ...
 LISTY_ANSWER_FUNCTION = 0.25  # ... in an answer this short of function words: stuffed
 ECHO_MIN_CONTENT = 3
@@ -79,8 +81,13 @@ def sentence_stats(
     cue_spans: list[tuple[int, int]],
     prompt_keys: frozenset[str],
     informative: frozenset[int] = frozenset(),
+    text: str = "",
 ) -> SentenceStats:
-    """Classify each sentence as a list of terms, an echo of the prompt, or prose."""
+    """Classify each sentence as a list of terms, an echo of the prompt, or prose.
+
+    ``text`` is the answer the tokens came from: a sentence with a formula in it ("w = 1/(1+1) =
+    0.5") shows work, however few function words it has, so it is never a list of terms.
+    """
     in_cue = [False] * len(tokens)
     clauses: dict[int, int] = {}
     for token in tokens:  # clause ids grow through the text: count the distinct ones
@@ -112,10 +119,16 @@ def sentence_stats(
                 echoed[s] = echoed.get(s, 0) + 1
         elif not in_cue[i]:  # "before" inside the cue "before joining" is no sign of prose
             function[s] = function.get(s, 0) + 1
+    bounds: dict[int, tuple[int, int]] = {}
+    for token in tokens:
+        first, _ = bounds.get(token.sentence, (token.start, token.end))
+        bounds[token.sentence] = (first, token.end)
+    worked = {s for s, (a, b) in bounds.items() if "=" in text[a:b]}
     list_like = frozenset(
         s
         for s, terms in terms_per_sentence.items()
         if terms >= LIST_MIN_TERMS
+        and s not in worked
         and _reads_as_list(words[s], function.get(s, 0), glue.get(s, 0), clauses.get(s, 1))
     )
     echo = frozenset(
@@ -154,7 +167,9 @@ def is_stuffed(credited_sentences: list[int], stats: SentenceStats) -> bool:
     """
     if len(credited_sentences) < LIST_MIN_TERMS or stats.words < STUFFED_MIN_WORDS:
         return False  # a one-line answer to a one-line question may be terse and right
-    if stats.function_share < ANSWER_MIN_FUNCTION or stats.glue_share >= LIST_MIN_GLUE:
+    # A long terse answer (bullets, formulas) keeps a few function words; a long list none.
+    least = ANSWER_MIN_FUNCTION if stats.words < LONG_ANSWER_WORDS else LONG_ANSWER_MIN_FUNCTION
+    if stats.function_share < least or stats.glue_share >= LIST_MIN_GLUE:
         return True
     in_lists = sum(1 for s in credited_sentences if s in stats.list_like)
     return (

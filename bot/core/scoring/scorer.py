@@ -150,7 +150,9 @@ def _sentence_stats(scorer: _Scorer, compiled: list[list[Cue]]) -> SentenceStats
                 if pattern in live:
                     informative.update(scorer.tokens[s[0]].sentence for s in spans)
     keys = _prompt(scorer.prompt)[1] if scorer.prompt else frozenset()
-    return sentence_stats(scorer.tokens, scorer.all_spans, keys, frozenset(informative))
+    return sentence_stats(
+        scorer.tokens, scorer.all_spans, keys, frozenset(informative), scorer.answer
+    )
 
 
 def _score_point(
