@@ -66,6 +66,7 @@ class Due:
 
 
 Handler = Callable[[Job], Awaitable[None]]
+BatchHandler = Callable[[list[Job]], Awaitable[None]]
 _MOVED = ("scope", "due_at", "attempts", "payload", "last_error", "failed_at")  # on a new upsert
 
 
@@ -87,6 +88,7 @@ class Scheduler:
         self._retry_after = retry_after
         self._batch_size = batch_size
         self._handlers: dict[str, Handler] = {}
+        self._batch_handlers: dict[str, BatchHandler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
@@ -101,14 +103,29 @@ class Scheduler:
 
     def handle(self, kind: str, handler: Handler) -> None:
         """Run ``handler`` for every due job of ``kind`` (one handler per kind)."""
-        if kind in self._handlers:
+        if kind in self._handlers or kind in self._batch_handlers:
             raise ValueError(f"a handler for {kind!r} is already registered")
         self._handlers[kind] = handler
+        self.poke()
+
+    def handle_batch(self, kind: str, handler: BatchHandler) -> None:
+        """Run ``handler`` once for all the jobs of ``kind`` due together (a fan-out, such as
+        every guild's daily post at 09:00); all of them succeed or fail together."""
+        if kind in self._handlers or kind in self._batch_handlers:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        self._batch_handlers[kind] = handler
         self.poke()
 
     def unhandle(self, kind: str) -> None:
         """Stop running jobs of ``kind`` in this process (they stay in the table)."""
         self._handlers.pop(kind, None)
+        self._batch_handlers.pop(kind, None)
+
+    async def clear_in(self, s: AsyncSession, kind: str) -> None:
+        """Delete every job of ``kind`` of this scope (its owner is about to write them anew)."""
+        await s.execute(
+            delete(ScheduledJob).where(ScheduledJob.scope == self._scope, ScheduledJob.kind == kind)
+        )
 
     def pending(self) -> int:
         """Jobs of this scope still to run, as of the dispatcher's last look at the table."""
@@ -216,7 +233,12 @@ class Scheduler:
             try:
                 due, next_at = await self._claim()
                 for job in due:
-                    await self._fire(job)
+                    if job.kind not in self._batch_handlers:
+                        await self._fire(job)
+                for kind, batch_handler in list(self._batch_handlers.items()):
+                    jobs = [job for job in due if job.kind == kind]
+                    if jobs:
+                        await self._fire_batch(batch_handler, jobs)
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
@@ -241,7 +263,7 @@ class Scheduler:
     async def _claim(self) -> tuple[list[Job], datetime | None]:
         """Take the due jobs (their attempt count goes up), and say when the next one is."""
         now = self._clock.now()
-        kinds = list(self._handlers)
+        kinds = [*self._handlers, *self._batch_handlers]
         pending = (
             (ScheduledJob.scope == self._scope)
             & ScheduledJob.failed_at.is_(None)
@@ -281,6 +303,19 @@ class Scheduler:
             return
         async with self._db.transaction() as s:  # only if not moved meanwhile by a handler
             await s.execute(delete(ScheduledJob).where(*_same(job)))
+
+    async def _fire_batch(self, handler: BatchHandler, jobs: list[Job]) -> None:
+        try:
+            await handler(jobs)
+        except Exception as exc:
+            if _cancelled():
+                raise asyncio.CancelledError from exc
+            for job in jobs:
+                await self._failed(job, exc)
+            return
+        async with self._db.transaction() as s:
+            for job in jobs:
+                await s.execute(delete(ScheduledJob).where(*_same(job)))
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         now = self._clock.now()

@@ -125,6 +125,35 @@ async def test_a_failing_job_is_retried_with_backoff_then_kept_as_failed(
         await scheduler.stop()
 
 
+async def test_a_batch_handler_gets_the_jobs_due_together_once(
+    db: Database, clock: FakeClock
+) -> None:
+    scheduler = Scheduler(db, clock, "discord")
+    batches: list[list[str]] = []
+    fail = True
+
+    async def handler(jobs: list[Job]) -> None:
+        batches.append(sorted(j.key for j in jobs))
+        if fail:
+            raise RuntimeError("the send went wrong")
+
+    scheduler.handle_batch("test.fanout", handler)
+    await scheduler.start()
+    try:
+        due = clock.now() + timedelta(minutes=1)
+        await _schedule(scheduler, db, *(Due("test.fanout", str(n), due) for n in range(3)))
+        clock.advance(minutes=1)
+        await scheduler.settled()
+        assert batches == [["0", "1", "2"]]
+        assert {r.attempts for r in await _rows(db)} == {1}  # all kept, to be retried together
+        fail = False
+        clock.advance(minutes=1)
+        await scheduler.settled()
+        assert batches == [["0", "1", "2"], ["0", "1", "2"]] and await _rows(db) == []
+    finally:
+        await scheduler.stop()
+
+
 async def test_a_locked_database_does_not_end_the_dispatcher(
     tmp_path: Path,
     clock: FakeClock,

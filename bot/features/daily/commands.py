@@ -145,7 +145,7 @@ async def setup(bot: MockInterviewBot) -> None:
         return
     app = bot.app
     service = DailyService(app.db, app.clock, app.banks, app.guild_settings)
-    scheduler = DailyScheduler(service, app.clock, DailySender(bot))
+    scheduler = DailyScheduler(service, app.clock, DailySender(bot), scheduler=app.scheduler)
     bot.add_dynamic_items(DailyAnswerButton)
     flow = DailyFlow(bot, service)
     HANDLERS.register(bot, flow)

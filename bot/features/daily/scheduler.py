@@ -1,47 +1,36 @@
-"""The daily scheduler: one loop that sends every guild's post and every subscriber's DM.
+"""The daily posts on the process's one scheduler: each schedule has one ``daily.slot`` job.
 
-It keeps, per schedule, the next slot (local day and UTC instant) in a heap, sleeps on the
-injected clock until the earliest, and wakes early when a schedule changes. On start it reads
-the schedules and recent claims from the database: a slot of today whose time passed while the
-bot was down is sent at once (late, once); earlier missed days are never sent. Whether a slot
-is sent at all is decided by its claim in the database (see the daily service), so a
-restart, a changed schedule or a second process cannot send a day twice.
+A schedule (a guild's channel post or a member's DM) waits for its next slot as a job keyed by
+its target, due at the slot's instant, with the slot's local day in its payload. On start the
+jobs are written anew from the schedules and recent claims in the database: a slot of today
+whose time passed while the bot was down is sent at once (late, once); earlier missed days are
+never sent. A changed schedule moves its job; a stopped one deletes it. Whether a slot is sent
+at all is decided by its claim in the database (see the daily service), so a restart, a
+changed schedule or a second process cannot send a day twice.
 
-Fan-out (a thousand guilds at 09:00): due slots are claimed in batches (one transaction each)
-and sent by a few workers, so sends run with bounded concurrency and Discord's rate limiter
-sees a steady stream instead of a thousand requests at once. Only a few claims run ahead of
-the sends, because a claim whose send never happens (a crash) costs that day's post; on a
-normal stop the claims already made are sent first. Outcomes are written back in groups.
+Fan-out (a thousand guilds at 09:00): the jobs due together reach the handler as one batch;
+their deliveries are claimed in one transaction, sent by a few concurrent workers (bounded, so
+Discord's rate limiter sees a steady stream), and the outcomes are written in one transaction.
+Then each schedule's job moves to its next slot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 from bot.core.clock import Clock
 from bot.core.daily_schedule import Slot, first_slot, slot_after, todays_slot
-from bot.features.daily.service import Claim, DailyService, Outcome, Schedule, Target
-from bot.features.daily.types import SendFailed
+from bot.features.daily.service import DailyService
+from bot.features.daily.types import Claim, Outcome, Schedule, SendFailed, Target
+from bot.scheduler import Due, Job, Scheduler
 
 log = logging.getLogger(__name__)
-STOP_GRACE_SECONDS = 10.0
-CLAIM_RETRY = timedelta(minutes=1)  # after a database error
+JOB = "daily.slot"  # key: "<target kind>:<target id>"; payload: {"day": the slot's local date}
 
 Sender = Callable[[Claim], Awaitable[Outcome]]
-
-
-@dataclass(order=True)
-class _Entry:
-    due_at: datetime
-    seq: int
-    schedule: Schedule = field(compare=False)
-    slot: Slot = field(compare=False)
 
 
 class DailyScheduler:
@@ -51,207 +40,141 @@ class DailyScheduler:
         clock: Clock,
         send: Sender,
         *,
+        scheduler: Scheduler | None = None,
         workers: int = 8,
-        batch_size: int = 50,
     ) -> None:
         self._service = service
         self._clock = clock
         self._send = send
-        self._worker_count = workers
-        self._batch_size = batch_size
-        self._max_ahead = 2 * workers  # claimed but not yet finished
-        self._heap: list[_Entry] = []
-        self._live: dict[Target, _Entry] = {}  # the valid entry per target (queued or running)
-        self._seq = itertools.count()
-        self._wake = asyncio.Event()
-        self._room = asyncio.Event()  # a claimed send finished: room to claim more
-        self._queue: asyncio.Queue[tuple[_Entry, Claim] | None] = asyncio.Queue()
-        self._outstanding = 0
-        self._finishing: list[tuple[Claim, Outcome, asyncio.Future[None]]] = []
-        self._finisher: asyncio.Task[None] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._workers: list[asyncio.Task[None]] = []
-        self._waiting = False
-        self._stopping = False
+        # The bot passes the process's scheduler; alone (tests, benchmarks) this owns one.
+        self._own = scheduler is None
+        self._scheduler = scheduler or Scheduler(service.db, clock, "discord")
+        self._workers = workers
+        self._schedules: dict[Target, Schedule] = {}
+        self._writes: set[asyncio.Task[None]] = set()
         service.on_schedule_change(self._on_change)
 
     def pending(self) -> int:
-        return len(self._live)
+        """How many schedules wait for their next slot."""
+        return len(self._schedules)
 
     async def start(self) -> None:
         schedules, claimed = await self._service.load()
         now = self._clock.now()
+        self._schedules = {schedule.target: schedule for schedule in schedules}
+        jobs = []
         for schedule in schedules:
             today = todays_slot(now, schedule.at, schedule.zone)
-            self._push(
-                schedule, _first(schedule, now, (schedule.target, today.local_date) in claimed)
-            )
-        self._task = asyncio.create_task(self._run(), name="daily-scheduler")
-        self._workers = [
-            asyncio.create_task(self._work(), name=f"daily-sender-{n}")
-            for n in range(self._worker_count)
-        ]
+            done_today = (schedule.target, today.local_date) in claimed
+            jobs.append(_due(schedule, _first(schedule, now, done_today)))
+        async with self._service.db.transaction() as s:
+            await self._scheduler.clear_in(s, JOB)
+            await self._scheduler.schedule_in(s, jobs)
+        self._scheduler.handle_batch(JOB, self._run_batch)
+        if self._own:
+            await self._scheduler.start()
+        self._scheduler.poke()
 
     async def stop(self) -> None:
-        """Claim nothing more; sends already claimed go out (within a grace period)."""
-        self._stopping = True
-        self._wake.set()
-        self._room.set()
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
-        for _ in self._workers:
-            self._queue.put_nowait(None)  # after the claimed sends already queued
-        if self._workers:
-            _, late = await asyncio.wait(self._workers, timeout=STOP_GRACE_SECONDS)
-            if late:
-                log.warning("%d daily send(s) did not finish in time at shutdown", len(late))
-                for task in late:
-                    task.cancel()
-            await asyncio.gather(*self._workers, return_exceptions=True)
-        if self._finisher is not None:
-            await asyncio.gather(self._finisher, return_exceptions=True)
-        self._task, self._workers = None, []
+        """Take no more slots; a batch being sent is finished by the scheduler's own stop."""
+        self._scheduler.unhandle(JOB)
+        await self._written()
+        if self._own:
+            await self._scheduler.stop()
 
     async def settled(self) -> None:
         """Return once every slot due now has been handled (tests: after advancing the clock)."""
         while True:
-            await asyncio.sleep(0)
-            head = self._peek()
-            nothing_due = head is None or head.due_at > self._clock.now()
-            idle = self._outstanding == 0 and not self._finishing
-            if self._waiting and nothing_due and idle and not self._wake.is_set():
+            await self._written()
+            await self._scheduler.settled()
+            if not self._writes:
                 return
-            if self._task is None or self._task.done():
-                raise RuntimeError("the daily scheduler is not running")
-            await asyncio.sleep(0.001)
 
     # -- schedule changes -------------------------------------------------------------------
 
     def _on_change(self, target: Target, schedule: Schedule | None) -> None:
+        """Called by the service after its commit: move or delete the target's job."""
         if schedule is None:
-            if self._live.pop(target, None) is not None:
-                self._wake.set()
-            return
-        # When today's slot is still ahead but today was already sent (the time was moved),
-        # the claim finds that out: nothing is sent twice.
-        self._push(schedule, _first(schedule, self._clock.now(), done_today=False))
+            self._schedules.pop(target, None)
+        else:
+            # When today's slot is still ahead but today was already sent (the time was moved),
+            # the claim finds that out: nothing is sent twice.
+            self._schedules[target] = schedule
+        task = asyncio.create_task(self._write(target, schedule), name=f"daily-job:{target}")
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
-    def _push(self, schedule: Schedule, slot: Slot, due_at: datetime | None = None) -> None:
-        entry = _Entry(due_at or slot.due_at, next(self._seq), schedule, slot)
-        earliest = self._peek()
-        self._live[schedule.target] = entry
-        heapq.heappush(self._heap, entry)
-        if earliest is None or entry.due_at < earliest.due_at:
-            self._wake.set()
-
-    def _push_next(self, entry: _Entry) -> None:
-        schedule = entry.schedule
-        if self._live.get(schedule.target) is entry:  # not changed or removed meanwhile
-            self._push(schedule, slot_after(entry.slot, schedule.at, schedule.zone))
-
-    def _peek(self) -> _Entry | None:
-        # Lazy deletion: replaced or removed entries stay in the heap until they surface.
-        while self._heap and self._live.get(self._heap[0].schedule.target) is not self._heap[0]:
-            heapq.heappop(self._heap)
-        return self._heap[0] if self._heap else None
-
-    # -- the loop: wait, claim a batch, hand it to the workers ------------------------------
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            head = self._peek()
-            self._wake.clear()
-            if head is None or head.due_at > self._clock.now():
-                self._waiting = True
-                try:
-                    await self._clock.wait_until(head.due_at if head else None, self._wake)
-                finally:
-                    self._waiting = False
-                continue
-            room = min(self._batch_size, self._max_ahead - self._outstanding)
-            if room <= 0:
-                self._room.clear()
-                await self._room.wait()
-                continue
-            batch = self._take_due(room)
-            await self._claim(batch)
-
-    def _take_due(self, limit: int) -> list[_Entry]:
-        now = self._clock.now()
-        batch: list[_Entry] = []
-        while len(batch) < limit and (head := self._peek()) is not None and head.due_at <= now:
-            heapq.heappop(self._heap)  # stays live (in _live) while it is being handled
-            batch.append(head)
-        return batch
-
-    async def _claim(self, batch: list[_Entry]) -> None:
+    async def _write(self, target: Target, schedule: Schedule | None) -> None:
         try:
-            result = await self._service.claim([(e.schedule, e.slot.local_date) for e in batch])
+            async with self._service.db.transaction() as s:
+                if schedule is None:
+                    await self._scheduler.cancel_in(s, JOB, [_key(target)])
+                else:
+                    slot = _first(schedule, self._clock.now(), done_today=False)
+                    await self._scheduler.schedule_in(s, [_due(schedule, slot)])
         except Exception:
-            log.exception("claiming %d daily deliveries failed; retrying", len(batch))
-            retry_at = self._clock.now() + CLAIM_RETRY
-            for entry in batch:
-                if self._live.get(entry.schedule.target) is entry:
-                    self._push(entry.schedule, entry.slot, retry_at)
+            log.exception("could not move the daily job of %s", target)
+        self._scheduler.poke()
+
+    async def _written(self) -> None:
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    # -- a batch of due slots: claim, send, record, move on ---------------------------------
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        due: list[tuple[Schedule, Slot]] = []
+        for job in jobs:
+            schedule = self._schedules.get(_target(job.key))
+            if schedule is not None:  # else stopped meanwhile: its job is being deleted
+                payload = job.payload or {}
+                due.append((schedule, Slot(date.fromisoformat(payload["day"]), job.due_at)))
+        if not due:
             return
+        result = await self._service.claim([(schedule, slot.local_date) for schedule, slot in due])
         for schedule in result.no_question:
             log.warning("no daily question for %s: its bank has none", schedule.target)
-        claims = {claim.schedule.target: claim for claim in result.claims}
-        for entry in batch:
-            claim = claims.get(entry.schedule.target)
-            if claim is None:  # already sent (or its send crashed): never twice
-                self._push_next(entry)
-            else:
-                self._outstanding += 1
-                self._queue.put_nowait((entry, claim))
+        if result.claims:
+            room = asyncio.Semaphore(self._workers)
+            outcomes = await asyncio.gather(*(self._send_one(c, room) for c in result.claims))
+            switched_off = await self._service.finish(
+                list(zip(result.claims, outcomes, strict=True))
+            )
+            for target in switched_off:
+                log.warning("daily question to %s switched off after failures", target)
+        # A claim not made (already sent, or its send crashed) is never retried: move on too.
+        following = [
+            _due(schedule, slot_after(slot, schedule.at, schedule.zone))
+            for schedule, slot in due
+            if self._schedules.get(schedule.target) is schedule  # unchanged meanwhile
+        ]
+        async with self._service.db.transaction() as s:
+            await self._scheduler.schedule_in(s, following)
 
-    async def _work(self) -> None:
-        while (item := await self._queue.get()) is not None:
-            entry, claim = item
+    async def _send_one(self, claim: Claim, room: asyncio.Semaphore) -> Outcome:
+        async with room:
             try:
-                await self._finish(claim, await self._send_one(claim))
-            except Exception:
-                log.exception("recording the daily delivery to %s failed", claim.schedule.target)
-            finally:
-                self._outstanding -= 1
-                self._room.set()
-                self._push_next(entry)
-
-    async def _send_one(self, claim: Claim) -> Outcome:
-        try:
-            outcome = await self._send(claim)
-        except Exception as exc:  # a bug in the sender: recorded like a failed send
-            log.exception("sending the daily question to %s failed", claim.schedule.target)
-            return SendFailed(repr(exc), permanent=False)
+                outcome = await self._send(claim)
+            except Exception as exc:  # a bug in the sender: recorded like a failed send
+                log.exception("sending the daily question to %s failed", claim.schedule.target)
+                return SendFailed(repr(exc), permanent=False)
         if isinstance(outcome, SendFailed):
             log.warning("daily question to %s not delivered: %s", claim.schedule.target, outcome)
         return outcome
 
-    # -- outcomes are written in groups: one transaction for whatever finished meanwhile ---
-
-    async def _finish(self, claim: Claim, outcome: Outcome) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._finishing.append((claim, outcome, future))
-        if self._finisher is None or self._finisher.done():
-            self._finisher = asyncio.create_task(self._write_outcomes(), name="daily-outcomes")
-        await future
-
-    async def _write_outcomes(self) -> None:
-        while self._finishing:
-            batch, self._finishing = self._finishing, []
-            try:
-                switched_off = await self._service.finish([(c, o) for c, o, _ in batch])
-            except Exception as exc:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for target in switched_off:
-                log.warning("daily question to %s switched off after failures", target)
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_result(None)
-
 
 def _first(schedule: Schedule, now: datetime, done_today: bool) -> Slot:
     return first_slot(now, schedule.at, schedule.zone, since=schedule.since, done_today=done_today)
+
+
+def _key(target: Target) -> str:
+    return f"{target.kind}:{target.id}"
+
+
+def _target(key: str) -> Target:
+    kind, target_id = key.split(":")
+    return Target(kind, int(target_id))
+
+
+def _due(schedule: Schedule, slot: Slot) -> Due:
+    return Due(JOB, _key(schedule.target), slot.due_at, {"day": slot.local_date.isoformat()})

@@ -103,6 +103,10 @@ class DailyService:
         )
         self._listeners: list[ScheduleListener] = []
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
     def on_schedule_change(self, listener: ScheduleListener) -> None:
         self._listeners.append(listener)
 
