@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import SessionView
-from bot.features.interviews.service import InterviewError
+from bot.features.interviews.types import InterviewError
 from bot.terminal.practice import PracticeSession, Queue, StdinLines
 
 LOCAL_PLATFORM = "local"

@@ -18,18 +18,19 @@ from bot.core.questions import Track
 from bot.features.config.service import GuildSettingsService
 from bot.features.daily.models import DailyCard, DailySubscription
 from bot.features.daily.scheduler import DailyScheduler
-from bot.features.daily.service import (
+from bot.features.daily.service import DailyService
+from bot.features.daily.types import (
     GUILD,
     USER,
     AnswerRef,
     Claim,
     DailyError,
-    DailyService,
     Outcome,
     Schedule,
+    SendFailed,
+    Sent,
     Target,
 )
-from bot.features.daily.types import SendFailed, Sent
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery, Streak, User
 from tests.factories import question

@@ -9,10 +9,10 @@ from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemStatus, SessionStatus
-from bot.features.interviews.service import (
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import (
     ActiveInterviewExists,
     InterviewError,
-    InterviewService,
     NoQuestionsAvailable,
     ReminderDue,
     StaleAction,

@@ -11,7 +11,8 @@ from sqlalchemy import Table, func, select
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Track
-from bot.features.interviews.service import InterviewService, SessionNotFound
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import SessionNotFound
 from bot.features.privacy.service import PrivacyService
 from bot.scheduler import Scheduler
 from bot.scheduler.models import ScheduledJob

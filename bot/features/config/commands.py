@@ -12,7 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.guard import explain_as_str, handler_guard, reply
-from bot.features.bank.service import BankAdminError, BankAdminService
+from bot.features.bank.service import BankAdminService
+from bot.features.bank.types import BankAdminError
 from bot.features.config.access import Refused, require_manage_server, require_moderator
 from bot.features.config.render import config_embed
 

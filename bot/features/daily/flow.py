@@ -17,16 +17,17 @@ from bot.core.questions import Track
 from bot.discord.guard import explain_as_str, handler_guard, reply
 from bot.features.config.permissions import NOT_A_MODERATOR, is_moderator
 from bot.features.daily import render
-from bot.features.daily.service import (
+from bot.features.daily.service import DailyService
+from bot.features.daily.types import (
     GUILD,
     USER,
     AnswerRef,
     Claim,
     DailyError,
-    DailyService,
     Outcome,
+    SendFailed,
+    Sent,
 )
-from bot.features.daily.types import SendFailed, Sent
 from bot.features.daily.views import DailyAnswerModal, answer_view
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import discord
 from bot.core.daily_schedule import format_time
 from bot.core.questions import Question
 from bot.discord.render import ACCENT, EMBED_TOTAL_LIMIT, FIELD_LIMIT, clip, timestamp
-from bot.features.daily.service import AnswerResult, GuildDailyView, ScheduleView, StreakView
+from bot.features.daily.types import AnswerResult, GuildDailyView, ScheduleView, StreakView
 
 SETUP_EXAMPLE = "/daily setup channel:#daily time:09:00 timezone:Europe/Berlin"
 

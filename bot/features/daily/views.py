@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import discord
 
 from bot.discord.components import PREFIX, Handlers
-from bot.features.daily.service import AnswerRef, DailyError
+from bot.features.daily.types import AnswerRef, DailyError
 
 ANSWER_MAX_CHARS = 4000
 _KINDS = {"d": "delivery", "c": "card"}

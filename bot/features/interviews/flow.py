@@ -19,18 +19,18 @@ from bot.core.session import ItemView, Scorecard, SessionView
 from bot.discord import render
 from bot.discord.components import PLATFORM, modal_value
 from bot.discord.guard import handler_guard, reply
-from bot.features.interviews.service import (
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import (
     ActiveInterviewExists,
     Advance,
     Event,
     InterviewError,
-    InterviewService,
+    NotYourInterview,
     ReminderDue,
     SessionNotFound,
     StaleAction,
     TimedOut,
 )
-from bot.features.interviews.types import NotYourInterview
 from bot.features.interviews.views import (
     ANSWER_MODAL_RE,
     AnswerModal,

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord.guard import handler_guard
-from bot.features.interviews.service import InterviewError, StaleAction
-from bot.features.interviews.types import NotYourInterview
+from bot.features.interviews.types import InterviewError, NotYourInterview, StaleAction
 from bot.features.peer_mocks.service import Member, PeerBusy, PeerError, PeerMockService
 
 if TYPE_CHECKING:

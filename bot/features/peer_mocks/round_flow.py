@@ -9,7 +9,7 @@ import discord
 
 from bot.core.session import ItemView
 from bot.discord.render import clip
-from bot.features.interviews.service import StaleAction
+from bot.features.interviews.types import StaleAction
 from bot.features.peer_mocks import render
 from bot.features.peer_mocks.common import MockBase, guarded, retire_buttons
 from bot.features.peer_mocks.service import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.questions import Difficulty, Track
-from bot.features.interviews.service import (
+from bot.features.interviews.types import (
     ActiveInterviewExists,
     AnswerSaved,
     InterviewError,

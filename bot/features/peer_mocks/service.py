@@ -21,9 +21,9 @@ from sqlalchemy import select
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.questions import Difficulty, Question, Track
-from bot.features.interviews.service import Event as InterviewEvent
-from bot.features.interviews.service import InterviewService, ReminderDue, TimedOut
-from bot.features.interviews.types import AnswerSaved
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import AnswerSaved, ReminderDue, TimedOut
+from bot.features.interviews.types import Event as InterviewEvent
 from bot.features.peer_mocks import store
 from bot.features.peer_mocks.base import (
     IDLE,
