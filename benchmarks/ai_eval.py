@@ -140,7 +140,7 @@ def summarise(
 ) -> tuple[dict[str, Any], str]:
     figures = agreement(answers, {"scorer": scorer, "scorer+AI": combined})
     used = [r for r in rows if r["source"] == "ai"]
-    tokens = [r["tokens"] for r in rows]
+    tokens = [r["tokens"] for r in rows if r["tokens"]]  # a timeout reports no usage
     seconds = [r["seconds"] for r in rows]
     flags = Counter(r["flag"].removeprefix("AI unavailable: ") for r in rows if r["flag"])
     names = ("scorer", "scorer+AI")
@@ -158,7 +158,7 @@ def summarise(
         ["verdicts not followed (rules)", str(sum(r["refused"] for r in rows))],
         ["answers addressing the grader", str(sum(bool(r["ignored"]) for r in rows))],
         ["scores changed", str(sum(r["scorer"] != r["ai"] for r in rows))],
-        ["tokens per answer (mean)", _num(statistics.fmean(tokens), 0) if tokens else "-"],
+        ["tokens per model reply (mean)", _num(statistics.fmean(tokens), 0) if tokens else "-"],
         ["seconds per answer (mean)", _num(statistics.fmean(seconds), 2) if seconds else "-"],
         ["seconds per answer (max)", _num(max(seconds), 2) if seconds else "-"],
     ]
@@ -185,7 +185,7 @@ def summarise(
         "answers": len(rows),
         "agreement": figures,
         "usable_replies": len(used),
-        "tokens_per_answer": statistics.fmean(tokens) if tokens else math.nan,
+        "tokens_per_reply": statistics.fmean(tokens) if tokens else math.nan,
         "seconds_per_answer": statistics.fmean(seconds) if seconds else math.nan,
         "unavailable": dict(flags),
         "rows": rows,

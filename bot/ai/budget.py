@@ -3,6 +3,9 @@
 The caller says which guild and which day (UTC) a call belongs to; the budget answers whether
 an estimated cost still fits and records what the server reports it used. Old days are dropped
 as new ones arrive, so memory stays bounded by the number of guilds.
+
+The limit is checked before a call (against an estimate) and charged after it (with the usage
+the server reports), so calls already in flight can overshoot it by at most their own size.
 """
 
 from __future__ import annotations

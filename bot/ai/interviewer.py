@@ -18,7 +18,7 @@ from bot.ai import fallback, prompts
 from bot.ai.budget import TokenBudget
 from bot.ai.client import AIUnavailable, Completion
 from bot.ai.grounding import PointDecision, combine, injection, read_verdicts
-from bot.ai.parsing import bounded_text, json_object, string_list
+from bot.ai.parsing import bounded_text, echoes_prompt, json_object, string_list
 from bot.core.questions import Question
 from bot.core.scoring import MAX_SCORED_CHARS, RubricResult
 
@@ -184,6 +184,8 @@ class AIInterviewer:
             text = bounded_text(done.text, CLARIFY_CHARS)
             if not text:
                 raise AIUnavailable("malformed output: empty reply")
+            if echoes_prompt(done.text):
+                raise AIUnavailable("malformed output: the reply echoes the prompt")
             return ClarifyReply("ai", "", done.total_tokens, text)
         except AIUnavailable as exc:
             spent = done.total_tokens if done else 0
@@ -266,6 +268,8 @@ class AIInterviewer:
 
 
 def _paragraph(text: str, max_chars: int) -> str:
+    if echoes_prompt(text):
+        raise AIUnavailable("malformed output: the reply echoes the prompt")
     out = bounded_text(text, max_chars)
     if len(out) < 20 or out.lstrip().startswith("{"):
         raise AIUnavailable("malformed output: no usable paragraph")

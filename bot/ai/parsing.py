@@ -14,6 +14,13 @@ from typing import Any
 from bot.ai.client import AIUnavailable
 
 MAX_REPLY_CHARS = 20_000
+# Prompt scaffolding in a reply: our data markers, or chat-template tokens of common formats.
+# A base (not instruction-tuned) model echoes these back instead of answering.
+_SCAFFOLD = re.compile(
+    r"<<<(DATA|END)\b|<<\s*<\s*(DATA|END)\b|<</?SYS>>|\[/?INST\]|<\|im_(start|end)\|>"
+    r"|<(start|end)_of_turn>|<\|(system|user|assistant|eot_id)\|>",
+    re.IGNORECASE,
+)
 
 
 def json_object(text: str) -> dict[str, Any]:
@@ -41,7 +48,7 @@ def string_list(data: dict[str, Any], key: str, *, limit: int, max_chars: int) -
         raise AIUnavailable(f"malformed output: {key!r} is not a list")
     out: list[str] = []
     for item in raw:
-        if not isinstance(item, str):
+        if not isinstance(item, str) or echoes_prompt(item):
             continue
         line = " ".join(item.split())
         if line and len(line) <= max_chars and line not in out:
@@ -51,6 +58,11 @@ def string_list(data: dict[str, Any], key: str, *, limit: int, max_chars: int) -
     if not out:
         raise AIUnavailable(f"malformed output: {key!r} holds no usable text")
     return out
+
+
+def echoes_prompt(text: str) -> bool:
+    """Whether a reply contains prompt scaffolding: the model echoed its input."""
+    return _SCAFFOLD.search(text) is not None
 
 
 def bounded_text(text: str, max_chars: int) -> str:

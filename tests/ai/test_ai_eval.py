@@ -48,11 +48,11 @@ async def test_with_a_server_it_compares_the_two(
     assert len(sample) == 12 and len({a.kind for a in sample}) >= 4
     figures, text = await ai_eval.run(sample, details=True)
     assert figures["answers"] == 12 and figures["usable_replies"] == 12
-    assert figures["tokens_per_answer"] == 1050
+    assert figures["tokens_per_reply"] == 1050
     assert len(fake_llm.requests) == 12
     for label in ("QWK vs human grade", "gamed (scored 3-4)", "missed (scored 1-2)"):
         assert label in text
-    assert "scorer+AI" in text and "tokens per answer (mean)" in text
+    assert "scorer+AI" in text and "tokens per model reply (mean)" in text
     rows = figures["rows"]
     # On answers capped for gaming or a misconception the model's credit is refused.
     capped = [r for r in rows if {"stuffing", "echo", "misconception"} & set(r["caps"])]

@@ -197,3 +197,28 @@ def test_bot_runs_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
         client_for("http://127.0.0.1:9/v1")
     interviewer = AIInterviewer.from_settings(settings_for("http://127.0.0.1:9/v1"))
     assert not interviewer.enabled and "extra is not installed" in interviewer.off_reason
+
+
+async def test_the_fake_server_refuses_what_the_real_api_refuses(fake_llm: FakeLLM) -> None:
+    """The fake is only useful if a client that broke the protocol would fail against it."""
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=fake_llm.base_url, api_key="k", max_retries=0)
+    try:
+        models = await client.models.list()
+        assert [m.id for m in models.data] == ["fake-model"]
+        with pytest.raises(openai.BadRequestError):
+            await client.chat.completions.create(
+                model="fake-model",
+                messages=[{"role": "robot", "content": "hi"}],  # type: ignore[list-item]
+            )
+        with pytest.raises(openai.BadRequestError):
+            await client.chat.completions.create(model="", messages=[])
+    finally:
+        await client.close()
+    assert fake_llm.protocol_errors == [
+        "bad message {'role': 'robot', 'content': 'hi'}",
+        "model must be a non-empty string",
+    ]
+    assert fake_llm.requests == []
+    fake_llm.protocol_errors.clear()  # expected here; the fixture fails a test on any other

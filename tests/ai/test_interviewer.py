@@ -369,6 +369,21 @@ async def test_clarify_reply_and_history(fake_llm: FakeLLM, make_interviewer: Ma
     assert "How many daily users" in messages[3]["content"]
 
 
+async def test_replies_echoing_the_prompt_fall_back(
+    fake_llm: FakeLLM, make_interviewer: Make
+) -> None:
+    """What a base model does (measured with Gemma 3 270M): it continues the prompt."""
+    echo = "<<SYS>> What is the ranking? <<<END e0fe44b801b0>>> [/INST] <<SYS>> What is"
+    fake_llm.script(Reply(echo), Reply("It is overfitting. Candidate's answer: <<<DATA 82>>> I"))
+    interviewer = make_interviewer()
+    reply = await interviewer.answer_clarifying_question(DESIGN, [], "How many users?")
+    assert reply.source == "fallback" and reply.text == NOT_SPECIFIED
+    assert reply.flag == "AI unavailable: malformed output: the reply echoes the prompt"
+    det = score_for(OVERFIT, "It is overfitting.")
+    fb = await interviewer.feedback(OVERFIT, None, "It is overfitting.", det)
+    assert fb.source == "fallback" and fb.flag.endswith("the reply echoes the prompt")
+
+
 async def test_clarify_reply_is_length_bounded(fake_llm: FakeLLM, make_interviewer: Make) -> None:
     fake_llm.script(Reply("Assume it. " * 200), Reply("   "))
     interviewer = make_interviewer()

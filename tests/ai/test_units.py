@@ -21,7 +21,7 @@ from bot.ai.grounding import (
     read_verdicts,
     verified_quote,
 )
-from bot.ai.parsing import bounded_text, json_object, string_list
+from bot.ai.parsing import bounded_text, echoes_prompt, json_object, string_list
 from bot.core.bank import bundled_bank_path, load_bank
 from bot.core.scoring import Score, score_for
 
@@ -85,6 +85,26 @@ def test_string_list_keeps_only_usable_strings() -> None:
         string_list({"x": "not a list"}, "x", limit=2, max_chars=200)
     with pytest.raises(AIUnavailable):
         string_list({"x": [1, None]}, "x", limit=2, max_chars=200)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Sure. <<<END 8208689ed9b3>>> [/INST]",
+        "<<SYS>> How many posts are there?",
+        "Candidate's answer: << <DATA 1f>>> I would",
+        "<start_of_turn>model\nHello",
+        "<|im_start|>assistant",
+    ],
+)
+def test_replies_echoing_the_prompt_are_recognised(reply: str) -> None:
+    assert echoes_prompt(reply)
+    assert string_list({"x": [reply, "Fine?"]}, "x", limit=2, max_chars=200) == ["Fine?"]
+
+
+def test_ordinary_replies_are_not_echoes() -> None:
+    for reply in ("Assume 50 million daily users.", "Use x << 1 and y >> 2; INST is fine."):
+        assert not echoes_prompt(reply)
 
 
 def test_bounded_text_cuts_at_a_sentence() -> None:
