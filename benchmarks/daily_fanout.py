@@ -32,11 +32,11 @@ from bot.app import open_app
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.discord.client import create_bot
-from bot.discord.features.daily import DailyCommands
-from bot.services.guild_settings import GuildSettingsService
-from bot.storage.all_models import Base
+from bot.features.config.service import GuildSettingsService
+from bot.features.daily.commands import DailyCommands
 from bot.storage.database import Database
 from bot.storage.models import DailyDelivery
+from bot.tables import Base
 from tests.loopback import FakeDiscord
 
 POST_ROUTE = "POST /channels/{channel_id}/messages"
@@ -85,7 +85,7 @@ async def main() -> None:
             )
             clock = FakeClock(START)
             async with open_app(
-                Settings(database_url=url), scope="discord", clock=clock, start_deadlines=False
+                Settings(database_url=url), scope="discord", clock=clock, start_scheduler=False
             ) as app:
                 bot = create_bot(app, guild_ready_timeout=0.05)
                 await fake.start_bot(bot, timeout=60)

@@ -33,10 +33,10 @@ from bot.core.bank import QuestionBank
 from bot.core.clock import SystemClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Question, RubricPoint, Track
-from bot.services.deadlines import DeadlineDispatcher, DeadlineKey, Fired
-from bot.services.interviews import InterviewService
+from bot.features.interviews.service import InterviewService
+from bot.scheduler import Due, Job, Scheduler
 from bot.storage.database import Database
-from bot.storage.models import Deadline, InterviewSession, User
+from bot.storage.models import InterviewSession, User
 
 ANSWER = (
     "The gap between training and validation error shows overfitting, a high variance problem. "
@@ -77,11 +77,11 @@ def pct(values: list[float], q: float) -> float:
     )
 
 
-async def make_service(path: Path) -> tuple[Database, InterviewService, DeadlineDispatcher]:
+async def make_service(path: Path) -> tuple[Database, InterviewService, Scheduler]:
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.migrate()
     clock = SystemClock()
-    dispatcher = DeadlineDispatcher(db, clock, "bench")
+    dispatcher = Scheduler(db, clock, "bench")
     service = InterviewService(db, synthetic_bank(), clock, dispatcher, rng=random.Random(1))
     await dispatcher.start()
     return db, service, dispatcher
@@ -191,38 +191,35 @@ async def deadline_lateness(path: Path, count: int, spread: float) -> list[float
         s.add(row)
         await s.flush()
         session_id = row.id
-    dispatcher = DeadlineDispatcher(db, clock, "bench")
+    dispatcher = Scheduler(db, clock, "bench")
     lateness: list[float] = []
     done = asyncio.Event()
 
-    async def on_fire(fired: Fired) -> None:
-        lateness.append((fired.fired_at - fired.due_at).total_seconds())
+    async def on_fire(job: Job) -> None:
+        lateness.append((clock.now() - job.due_at).total_seconds())
         if len(lateness) == count:
             done.set()
 
-    dispatcher.subscribe(on_fire)
+    dispatcher.handle("bench", on_fire)
     await dispatcher.start()
     # Due times start after scheduling has finished: this measures firing, not inserting.
     base = clock.now() + timedelta(seconds=5)
     rng = random.Random(3)
     # Schedule in batches of 500 per transaction, as many sessions would over time.
     for start in range(0, count, 500):
-        scheduled = {}
         async with db.transaction() as s:
-            for i in range(start, min(count, start + 500)):
-                key = DeadlineKey("bench", session_id, i)
-                due = base + timedelta(seconds=rng.uniform(0, spread))
-                s.add(
-                    Deadline(
-                        scope="bench",
-                        kind=key.kind,
-                        session_id=key.session_id,
-                        position=key.position,
-                        due_at=due,
+            await dispatcher.schedule_in(
+                s,
+                [
+                    Due(
+                        "bench",
+                        f"{session_id}:{i}",
+                        base + timedelta(seconds=rng.uniform(0, spread)),
                     )
-                )
-                scheduled[key] = due
-        dispatcher.committed(scheduled, ())
+                    for i in range(start, min(count, start + 500))
+                ],
+            )
+        dispatcher.poke()
     await asyncio.wait_for(done.wait(), timeout=spread + 60)
     await dispatcher.stop()
     await db.dispose()

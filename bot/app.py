@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
-from bot.services.banks import BankRegistry
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.guild_settings import GuildSettingsService
-from bot.services.interviews import InterviewService
+from bot.features.config.service import GuildSettingsService
+from bot.features.interviews.service import InterviewService
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 
 
@@ -31,15 +31,15 @@ class App:
     db: Database
     banks: BankRegistry
     clock: Clock
-    deadlines: DeadlineDispatcher
+    scheduler: Scheduler
     interviews: InterviewService
     guild_settings: GuildSettingsService
-    deadlines_started: bool = False
+    scheduler_started: bool = False
 
-    async def start_deadlines(self) -> None:
-        if not self.deadlines_started:
-            self.deadlines_started = True
-            await self.deadlines.start()
+    async def start_scheduler(self) -> None:
+        if not self.scheduler_started:
+            self.scheduler_started = True
+            await self.scheduler.start()
 
 
 def load_question_bank(settings: Settings) -> QuestionBank:
@@ -67,25 +67,25 @@ async def open_app(
     clock: Clock | None = None,
     rng: random.Random | None = None,
     migrate: bool = True,
-    start_deadlines: bool = True,
+    start_scheduler: bool = True,
 ) -> AsyncIterator[App]:
-    """Migrate the database, load the bank and start the deadline dispatcher for ``scope``."""
+    """Migrate the database, load the bank and start the scheduler of ``scope``."""
     banks = BankRegistry(load_question_bank(settings))
     db = Database(settings.database_url)
     try:
         if migrate:
             await db.migrate()
         clock = clock or SystemClock()
-        deadlines = DeadlineDispatcher(db, clock, scope)
-        interviews = InterviewService(db, banks, clock, deadlines, rng=rng)
+        scheduler = Scheduler(db, clock, scope)
+        interviews = InterviewService(db, banks, clock, scheduler, rng=rng)
         app = App(
-            settings, db, banks, clock, deadlines, interviews, GuildSettingsService(db, clock)
+            settings, db, banks, clock, scheduler, interviews, GuildSettingsService(db, clock)
         )
-        if start_deadlines:  # else the caller subscribes first, then starts them
-            await app.start_deadlines()
+        if start_scheduler:  # else the caller registers its handlers first, then starts it
+            await app.start_scheduler()
         try:
             yield app
         finally:
-            await deadlines.stop()
+            await scheduler.stop()
     finally:
         await db.dispose()

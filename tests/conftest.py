@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.storage.all_models import Base
 from bot.storage.database import Database
+from bot.tables import Base
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _history(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_app(settings, scope=LOCAL_PLATFORM, start_deadlines=False) as app:
+    async with open_app(settings, scope=LOCAL_PLATFORM, start_scheduler=False) as app:
         user = await app.interviews.ensure_user(LOCAL_PLATFORM, LOCAL_USER, "you")
         sessions = await app.interviews.history(user, limit=args.limit)
         if args.show is not None:

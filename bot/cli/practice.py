@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import SessionView
-from bot.services.interviews import InterviewError
+from bot.features.interviews.types import InterviewError
 from bot.terminal.practice import PracticeSession, Queue, StdinLines
 
 LOCAL_PLATFORM = "local"
@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _practice(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_app(settings, scope=LOCAL_PLATFORM, start_deadlines=False) as app:
+    async with open_app(settings, scope=LOCAL_PLATFORM, start_scheduler=False) as app:
         track = Track(args.track)
         if args.topic and args.topic not in app.banks.topics(track):
             allowed = ", ".join(app.banks.topics(track))
@@ -69,7 +69,7 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
         if session is None:
             return 2
         runner = PracticeSession(app.interviews, session, queue)
-        await app.start_deadlines()  # after subscribing: overdue time-outs are shown, not missed
+        await app.start_scheduler()  # after subscribing: overdue time-outs are shown, not missed
         StdinLines(queue, asyncio.get_running_loop(), sys.stdin).start()
         await runner.run()
         print("\nSaved. See all your sessions with: python -m bot history")

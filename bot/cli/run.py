@@ -65,7 +65,7 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
     from bot.discord.client import create_bot
 
     assert settings.discord_token
-    async with open_app(settings, scope="discord", start_deadlines=False) as app:
+    async with open_app(settings, scope="discord", start_scheduler=False) as app:
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

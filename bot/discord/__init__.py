@@ -1,1 +1,1 @@
-"""Discord front end: thin adapters from interactions to the interview service."""
+"""Discord kernel: the client, the error guard, shared embeds and component pieces."""

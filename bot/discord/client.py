@@ -7,17 +7,18 @@ import logging
 import pkgutil
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-import bot.discord.features
+import bot.features
 from bot.app import App
-from bot.discord.components import DYNAMIC_ITEMS
-from bot.discord.flow import InterviewFlow
 from bot.discord.guard import reply
+
+if TYPE_CHECKING:
+    from bot.features.interviews.flow import InterviewFlow
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +36,19 @@ class MockInterviewBot(commands.Bot):
         client_kwargs.setdefault("intents", discord.Intents.default())
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **client_kwargs)
         self.app = app
-        self.flow = InterviewFlow(self, app.interviews, app.banks)
+        self.flow: InterviewFlow  # set by the interviews feature, loaded first
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._sync_guild_id = sync_guild_id
         self._sync_commands = sync_commands
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
-        for info in pkgutil.iter_modules(bot.discord.features.__path__):
-            if not info.name.startswith("_"):
-                module = importlib.import_module(f"bot.discord.features.{info.name}")
-                await module.setup(self)
+        # Every feature package's commands module has ``setup``; interviews first, because the
+        # others ask its flow who a Discord user is.
+        names = [info.name for info in pkgutil.iter_modules(bot.features.__path__) if info.ispkg]
+        for name in sorted(names, key=lambda n: n != "interviews"):
+            module = importlib.import_module(f"bot.features.{name}.commands")
+            await module.setup(self)
         if self._sync_commands:
             if self._sync_guild_id:  # a development server: commands appear at once
                 guild = discord.Object(id=self._sync_guild_id)
@@ -54,8 +56,8 @@ class MockInterviewBot(commands.Bot):
                 await self.tree.sync(guild=guild)
             else:
                 await self.tree.sync()
-        if not self.app.deadlines_started:
-            await self.app.start_deadlines()  # timers resume from the database
+        if not self.app.scheduler_started:
+            await self.app.start_scheduler()  # timers resume from the database
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""

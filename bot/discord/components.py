@@ -1,158 +1,56 @@
-"""Buttons, selects and the answer modal.
+"""Shared pieces of every feature's Discord components.
 
-Buttons and selects are ``DynamicItem``s: their custom_id carries the session and item, and the
-templates are registered at start-up, so they keep working after a restart. Each callback hands
-over to the ``InterviewFlow`` on the client; no logic lives here.
+- ``PREFIX``: the namespace of every custom_id the bot sends (live buttons keep their ids).
+- ``PLATFORM``: how a Discord member is keyed in the users table.
+- ``modal_value``: the text of a submitted modal's field.
+- ``Handlers``: how a persistent button reaches the object that answers it. A ``DynamicItem``
+  rebuilt from its custom_id after a restart knows only the interaction; the feature's ``setup``
+  registers its flow under the feature's key, and the button looks it up through the client.
+  A views module declares, as a ``Protocol``, what it calls: it never imports the flow.
 """
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar, cast
 
 import discord
 
-from bot.core.scoring import Score
-
-if TYPE_CHECKING:
-    from bot.discord.flow import InterviewFlow
-
 PREFIX = "mlmock"
-ANSWER_MODAL_RE = re.compile(rf"{PREFIX}:answer:(?P<sid>\d+):(?P<pos>\d+)")
-ANSWER_MAX_CHARS = 4000
+PLATFORM = "discord"
 
-_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
-    "answer": ("Answer", discord.ButtonStyle.primary, "✍️"),
-    "hint": ("Hint", discord.ButtonStyle.secondary, "💡"),
-    "skip": ("Skip", discord.ButtonStyle.secondary, "⏭️"),
-    "next": ("Next", discord.ButtonStyle.success, "✅"),
-    "end": ("End", discord.ButtonStyle.danger, "🛑"),
-}
+H = TypeVar("H")
 
 
-def flow_of(interaction: discord.Interaction[Any]) -> InterviewFlow:
-    return interaction.client.flow  # type: ignore[no-any-return, attr-defined]
+class Handlers(Generic[H]):
+    """One feature's handler slot on the client, typed by the Protocol its views call."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def register(self, client: discord.Client, handler: H) -> None:
+        _table(client)[self.key] = handler
+
+    def of(self, interaction: discord.Interaction[Any]) -> H:
+        try:
+            return cast(H, _table(interaction.client)[self.key])
+        except KeyError:
+            raise LookupError(f"no handler registered for {self.key!r}") from None
 
 
-class InterviewButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end):(?P<sid>\d+):(?P<pos>\d+)",
-):
-    def __init__(self, action: str, session_id: int, position: int) -> None:
-        label, style, emoji = _BUTTONS[action]
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                emoji=emoji,
-                custom_id=f"{PREFIX}:iv:{action}:{session_id}:{position}",
-            )
-        )
-        self.action, self.session_id, self.position = action, session_id, position
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> InterviewButton:
-        return cls(match["action"], int(match["sid"]), int(match["pos"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await flow_of(interaction).on_button(
-            interaction, self.action, self.session_id, self.position
-        )
+def _table(client: discord.Client) -> dict[str, object]:
+    table: dict[str, object] | None = getattr(client, "feature_handlers", None)
+    if table is None:
+        table = {}
+        client.feature_handlers = table  # type: ignore[attr-defined]
+    return table
 
 
-class RateYourselfButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PREFIX}:rate:(?P<sid>\d+)"
-):
-    def __init__(self, session_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Rate yourself",
-                style=discord.ButtonStyle.primary,
-                emoji="📝",
-                custom_id=f"{PREFIX}:rate:{session_id}",
-            )
-        )
-        self.session_id = session_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> RateYourselfButton:
-        return cls(int(match["sid"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await flow_of(interaction).on_rate_button(interaction, self.session_id)
-
-
-class SelfScoreSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=rf"{PREFIX}:self:(?P<sid>\d+):(?P<pos>\d+)",
-):
-    def __init__(
-        self, session_id: int, position: int, label: str = "", current: int | None = None
-    ) -> None:
-        options = [
-            discord.SelectOption(
-                label=f"{s.value} · {s.label}", value=str(s.value), default=s.value == current
-            )
-            for s in Score
-        ]
-        super().__init__(
-            discord.ui.Select(
-                custom_id=f"{PREFIX}:self:{session_id}:{position}",
-                placeholder=(label or f"Item {position + 1}")[:150],
-                options=options,
-                min_values=1,
-                max_values=1,
-            )
-        )
-        self.session_id, self.position = session_id, position
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> SelfScoreSelect:
-        return cls(int(match["sid"]), int(match["pos"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        score = int(self.item.values[0])
-        await flow_of(interaction).on_self_score(interaction, self.session_id, self.position, score)
-
-
-DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
-
-
-def question_view(session_id: int, position: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in _BUTTONS:
-        view.add_item(InterviewButton(action, session_id, position))
-    return view
-
-
-def scorecard_view(session_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(RateYourselfButton(session_id))
-    return view
-
-
-class AnswerModal(discord.ui.Modal):
-    """The answer box. Submissions are handled by the flow's interaction listener (keyed by
-    custom_id), so a modal opened before a restart is still accepted after it."""
-
-    answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-        label="Your answer",
-        style=discord.TextStyle.paragraph,
-        max_length=ANSWER_MAX_CHARS,
-        placeholder="Write as you would speak it. Submit several times to add more.",
-    )
-
-    def __init__(self, session_id: int, position: int, title: str) -> None:
-        super().__init__(
-            title=title[:45], timeout=None, custom_id=f"{PREFIX}:answer:{session_id}:{position}"
-        )
-        self.answer.custom_id = "answer"
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        return None  # handled by InterviewFlow.on_interaction
+def modal_value(interaction: discord.Interaction[Any], custom_id: str = "answer") -> str:
+    """One text field's value: rows of text inputs, or type 18 labels wrapping one."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    for row in data.get("components", []):
+        children = row.get("components") or ([row["component"]] if "component" in row else [])
+        for component in children:
+            if component.get("custom_id") == custom_id:
+                return str(component.get("value", ""))
+    return ""

@@ -175,21 +175,6 @@ class AnswerPart(Base):
     answer: Mapped[Answer] = relationship(back_populates="parts")
 
 
-class Deadline(Base):
-    """A durable timer: the dispatcher sleeps until the earliest and re-reads them on start."""
-
-    __tablename__ = "deadlines"
-    # session_id first: the same index serves cancellation by session and the ON DELETE CASCADE.
-    __table_args__ = (UniqueConstraint("session_id", "position", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(16))  # which process type fires it: discord|local
-    kind: Mapped[str] = mapped_column(String(32))
-    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id", ondelete="CASCADE"))
-    position: Mapped[int]
-    due_at: Mapped[datetime] = mapped_column(index=True)
-
-
 class DailyDelivery(Base):
     """Claimed before sending, with a unique key, so a daily post happens once per local day."""
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.core.session import ItemView, Scorecard, SessionView
-from bot.services.interviews import (
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import (
     Advance,
     Event,
     InterviewError,
-    InterviewService,
     ReminderDue,
     StaleAction,
     TimedOut,

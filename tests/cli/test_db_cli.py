@@ -25,7 +25,7 @@ def test_db_upgrade_and_downgrade(tmp_path: Path) -> None:
     assert up.returncode == 0, up.stderr
     with sqlite3.connect(tmp_path / "data" / "mlmock.sqlite3") as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
-    assert {"interview_sessions", "answers", "deadlines", "alembic_version"} <= tables
+    assert {"interview_sessions", "answers", "scheduled_jobs", "alembic_version"} <= tables
     down = run("downgrade", "base")
     assert down.returncode == 0, down.stderr
     with sqlite3.connect(tmp_path / "data" / "mlmock.sqlite3") as conn:

@@ -62,7 +62,7 @@ def bot_factory(fake_discord: FakeDiscord, settings: Settings, clock: FakeClock)
     @asynccontextmanager
     async def start() -> AsyncIterator[tuple[App, MockInterviewBot]]:
         async with open_app(
-            settings, scope="discord", clock=clock, rng=random.Random(5), start_deadlines=False
+            settings, scope="discord", clock=clock, rng=random.Random(5), start_scheduler=False
         ) as app:
             bot = create_bot(app, guild_ready_timeout=0.05)
             await fake_discord.start_bot(bot)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.core.bank import dump_questions
 from bot.discord.client import MockInterviewBot
-from bot.discord.permissions import NOT_A_MODERATOR
+from bot.features.config.permissions import NOT_A_MODERATOR
 from bot.storage.models import AuditEntry, GuildQuestion
 from tests.e2e.conftest import BotFactory
 from tests.factories import question
@@ -566,7 +566,7 @@ async def test_closed_dms_do_not_stop_a_decision(
     fake_discord.refuse_dms(world.bob)
     await suggest(fake_discord, world)
     review = await open_review(fake_discord, world)
-    logger = logging.getLogger("bot.discord.features._bank_review")
+    logger = logging.getLogger("bot.features.bank.review")
     handler, level = _Wake(fake_discord), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

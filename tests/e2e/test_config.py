@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.discord.client import MockInterviewBot
-from bot.discord.permissions import NOT_A_MODERATOR
+from bot.features.config.permissions import NOT_A_MODERATOR
 from bot.storage.models import AuditEntry
 from tests.e2e.conftest import BotFactory
 from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage, InvalidInteraction

@@ -13,8 +13,8 @@ from bot.core.clock import FakeClock
 from bot.core.questions import Question
 from bot.core.spaced_repetition import daily_rubric
 from bot.discord.client import MockInterviewBot
-from bot.discord.features.daily import DailyCommands
-from bot.discord.permissions import NOT_A_MODERATOR
+from bot.features.config.permissions import NOT_A_MODERATOR
+from bot.features.daily.commands import DailyCommands
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery
 from tests.e2e.conftest import BotFactory
 from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage

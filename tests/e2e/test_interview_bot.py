@@ -324,12 +324,12 @@ async def test_timeout_and_reminder_with_advanced_clock(
     ).final_message()
     minutes = int(message.embeds[0]["fields"][3]["value"].split()[0])
     clock.advance(minutes=minutes - 1)
-    await app.deadlines.settled()
+    await app.scheduler.settled()
     await fake_discord.wait_for_message(
         lambda m: m.channel is thread and "One minute left" in m.content
     )
     clock.advance(minutes=1)
-    await app.deadlines.settled()
+    await app.scheduler.settled()
     await fake_discord.wait_for_message(lambda m: m.channel is thread and "Time is up" in m.content)
     await fake_discord.wait_for_message(
         lambda m: (

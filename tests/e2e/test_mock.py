@@ -16,8 +16,8 @@ from bot.core.bank.dump import question_to_dict
 from bot.core.clock import FakeClock
 from bot.core.questions import Difficulty, Question, RubricPoint, Track
 from bot.discord.client import MockInterviewBot
-from bot.services._peer_store import PEER_TABLES
-from bot.services.peer_mocks import PairState, PeerMockService, RoundStatus, RoundView
+from bot.features.peer_mocks.service import PairState, PeerMockService, RoundStatus, RoundView
+from bot.features.peer_mocks.store import PEER_TABLES
 from bot.storage.database import Database
 from bot.storage.models import GuildQuestion, GuildSettings
 from tests.e2e.conftest import BotFactory
@@ -482,10 +482,10 @@ async def test_round_times_out_with_an_advanced_clock(
     view, interviewer, _ = await roles(bot, first, [w.bob, w.carol])
     assert view.item is not None
     clock.advance(minutes=view.item.minutes - 1)
-    await app.deadlines.settled()
+    await app.scheduler.settled()
     await fake.wait_for_message(lambda m: m.channel is thread and "One minute left" in m.content)
     clock.advance(minutes=1)
-    await app.deadlines.settled()
+    await app.scheduler.settled()
     prompt = await feedback_prompt(fake, thread, 1)
     assert "time is up" in prompt.content
     late = await said(await fake.click(interviewer, first, cid(first, "mlmock:mock:end:")))
@@ -510,7 +510,7 @@ async def test_system_design_runs_phase_by_phase(
     round_now = await service_of(bot).round_view(view.id)
     assert round_now.item is not None
     clock.advance(minutes=round_now.item.minutes)
-    await app.deadlines.settled()
+    await app.scheduler.settled()
     third = await card(fake, thread, 1, "Phase 3 of 6")
     assert "Time is up for that phase" in third.content
     await (await fake.click(interviewer, third, cid(third, "mlmock:mock:end:"))).response()
@@ -672,7 +672,7 @@ async def test_restart_keeps_the_pair_buttons_and_timers(
         await fake.wait_until(lambda: not message.components, what="the invitation to expire")
     clock.advance(minutes=view.item.minutes)  # the round's time runs out while the bot is down
     async with bot_factory() as (app, bot):
-        await app.deadlines.settled()
+        await app.scheduler.settled()
         prompt = await feedback_prompt(fake, thread, 1)
         assert "time is up" in prompt.content
 
@@ -711,7 +711,7 @@ async def test_feature_is_off_until_its_tables_exist(
         with pytest.raises(KeyError):
             fake_discord.command("mock")
         assert fake_discord.command("interview")  # the rest of the bot runs
-    assert "peer mocks are off" in caplog.text and "peer_timers" in caplog.text
+    assert "peer mocks are off" in caplog.text and "peer_point_scores" in caplog.text
 
 
 async def test_an_answer_sent_after_the_round_ended_is_not_lost(

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.discord.client import MockInterviewBot
-from bot.services.practice_rounds import PracticeRoundService
-from bot.storage.models import Answer, InterviewSession
-from bot.storage.models_rounds import (
+from bot.features.practice_rounds.models import (
     PracticePanelBallot,
     PracticeRoundAnswer,
     PracticeRoundAnswerPart,
     PracticeRoundVote,
 )
+from bot.features.practice_rounds.service import PracticeRoundService
+from bot.storage.models import Answer, InterviewSession
 from tests.e2e.conftest import BotFactory
 from tests.loopback import DefaultWorld, FakeChannel, FakeDiscord, FakeMember, FakeMessage
 

@@ -86,7 +86,7 @@ async def test_confirm_deletes_everything_and_reports_counts(
     new_id = await stored_user(app, world.bob)
     assert new_id is not None and await sessions_of(app, new_id) == 1
     clock.advance(minutes=2)
-    await app.deadlines.settled()  # the deleted interview's timers are gone or harmless
+    await app.scheduler.settled()  # the deleted interview's timers are gone or harmless
 
 
 async def test_cancel_keeps_everything(

@@ -289,7 +289,7 @@ async def test_stats_in_dms_are_your_own(
 
 def test_stats_embed_stays_within_discord_limits_with_many_topics() -> None:
     from bot.core.stats import ScoredAnswer, Streak, build_member_stats
-    from bot.discord.features._stats_render import stats_embed
+    from bot.features.stats.render import stats_embed
 
     answers = [
         ScoredAnswer(track, f"a-rather-long-topic-name-{n:03d}", 2, 3, 4)

@@ -9,18 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.bank import QuestionBank, dump_questions
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import FakeClock
 from bot.core.questions import Track
-from bot.services._bank_form import FormInvalid, QuestionForm
-from bot.services._bank_types import (
+from bot.features.bank.form import FormInvalid, QuestionForm
+from bot.features.bank.service import BankAdminService
+from bot.features.bank.types import (
     BankAdminError,
     ImportRejected,
     QuestionNotFound,
     SuggestionClosed,
 )
-from bot.services.bank_admin import BankAdminService
-from bot.services.banks import BankRegistry
-from bot.services.guild_settings import GuildSettingsService
+from bot.features.config.service import GuildSettingsService
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, GuildQuestion, User
 from tests.factories import question
@@ -353,7 +353,7 @@ async def test_export_imports_back_unchanged(
 
     # Into another database (a fresh install): the same bytes come out again.
     other_db = Database(f"sqlite+aiosqlite:///{tmp_path}/other.sqlite3")
-    from bot.storage.all_models import Base
+    from bot.tables import Base
 
     async with other_db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)

@@ -11,28 +11,28 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.bank import QuestionBank
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import FakeClock
 from bot.core.daily_schedule import InvalidSchedule
 from bot.core.questions import Track
-from bot.services.banks import BankRegistry
-from bot.services.daily import (
+from bot.features.config.service import GuildSettingsService
+from bot.features.daily.models import DailyCard, DailySubscription
+from bot.features.daily.scheduler import DailyScheduler
+from bot.features.daily.service import DailyService
+from bot.features.daily.types import (
     GUILD,
     USER,
     AnswerRef,
     Claim,
     DailyError,
-    DailyService,
     Outcome,
     Schedule,
     SendFailed,
     Sent,
     Target,
 )
-from bot.services.daily_scheduler import DailyScheduler
-from bot.services.guild_settings import GuildSettingsService
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery, Streak, User
-from bot.storage.models_daily import DailyCard, DailySubscription
 from tests.factories import question
 
 GUILD_ID = 111

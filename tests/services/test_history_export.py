@@ -10,8 +10,8 @@ from datetime import timedelta
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Track
-from bot.services.history_export import COLUMNS, HistoryExportService, fit_attachment
-from bot.services.interviews import InterviewService
+from bot.features.interviews.service import InterviewService
+from bot.features.stats.export import COLUMNS, HistoryExportService, fit_attachment
 from bot.storage.database import Database
 from tests.factories import ListBank
 from tests.services import test_stats as data

@@ -9,16 +9,16 @@ from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemStatus, SessionStatus
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import (
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import (
     ActiveInterviewExists,
     InterviewError,
-    InterviewService,
     NoQuestionsAvailable,
     ReminderDue,
     StaleAction,
     TimedOut,
 )
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from tests.factories import ListBank, question, technical_set
 
@@ -37,7 +37,7 @@ def bank() -> ListBank:
 async def service(
     db: Database, clock: FakeClock, bank: ListBank
 ) -> AsyncIterator[InterviewService]:
-    dispatcher = DeadlineDispatcher(db, clock, "local")
+    dispatcher = Scheduler(db, clock, "local")
     svc = InterviewService(db, bank, clock, dispatcher, rng=random.Random(7))
     await dispatcher.start()
     yield svc
@@ -199,7 +199,7 @@ async def test_timeout_moves_on_and_keeps_text(
 async def test_restart_fires_overdue_deadline(
     db: Database, clock: FakeClock, bank: ListBank
 ) -> None:
-    first = DeadlineDispatcher(db, clock, "local")
+    first = Scheduler(db, clock, "local")
     svc = InterviewService(db, bank, clock, first)
     await first.start()
     _, sid = await _start(svc)
@@ -207,7 +207,7 @@ async def test_restart_fires_overdue_deadline(
     await first.stop()  # the process dies
 
     clock.advance(hours=1)  # ... and comes back an hour later
-    second = DeadlineDispatcher(db, clock, "local")
+    second = Scheduler(db, clock, "local")
     svc2 = InterviewService(db, bank, clock, second)
     await second.start()
     await second.settled()

@@ -10,15 +10,15 @@ from datetime import timedelta
 import pytest
 
 from bot.core.bank import QuestionBank
+from bot.core.bank_registry import BankRegistry
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemStatus, Scorecard
-from bot.services._peer_report import rounded_mean
-from bot.services.banks import BankRegistry
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.peer_mocks import (
+from bot.features.interviews.service import InterviewService
+from bot.features.peer_mocks.models import PeerQueueEntry
+from bot.features.peer_mocks.report import rounded_mean
+from bot.features.peer_mocks.service import (
     INVITE_TTL,
     NO_SHOW_AFTER,
     InviteExpired,
@@ -38,8 +38,8 @@ from bot.services.peer_mocks import (
     RoundStatus,
     RoundView,
 )
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
-from bot.storage.models_peer import PeerQueueEntry
 from tests.factories import question, technical_set
 
 GUILD, CHANNEL, THREAD = 1001, 2002, 3003
@@ -50,7 +50,7 @@ class World:
     db: Database
     clock: FakeClock
     banks: BankRegistry
-    dispatcher: DeadlineDispatcher
+    dispatcher: Scheduler
     interviews: InterviewService
     peer: PeerMockService
     events: list[PeerEvent]
@@ -69,7 +69,7 @@ def _bank() -> BankRegistry:
 
 
 async def _world(db: Database, clock: FakeClock, banks: BankRegistry) -> World:
-    dispatcher = DeadlineDispatcher(db, clock, "discord")
+    dispatcher = Scheduler(db, clock, "discord")
     interviews = InterviewService(db, banks, clock, dispatcher, rng=random.Random(7))
     peer = PeerMockService(db, banks, clock, interviews, rng=random.Random(3))
     events: list[PeerEvent] = []
@@ -157,11 +157,11 @@ async def test_first_member_waits_second_is_paired(w: World, clock: FakeClock) -
     assert pair.state is PairState.READY and pair.source == "queue" and pair.channel_id == CHANNEL
     status = await w.peer.queue_status(GUILD, w.users["ann"])
     assert status.waiting == () and status.spot is None and status.pair == pair
-    assert w.peer.timers.due_at(_idle(pair.id)) == clock.now() + NO_SHOW_AFTER
+    assert await w.peer.timers.due_at(_idle(pair.id)) == clock.now() + NO_SHOW_AFTER
 
 
 def _idle(pair_id: int) -> object:
-    from bot.services._peer_timers import TimerKey
+    from bot.features.peer_mocks.timers import TimerKey
 
     return TimerKey("idle", pair_id)
 
@@ -313,12 +313,12 @@ async def test_invite_decline_and_refusals(w: World) -> None:
         await w.peer.invite(GUILD, w.users["ann"], w.users["cat"], Track.TECHNICAL)
     declined = await w.peer.decline_invite(invite.id, w.users["ben"])
     assert declined.status == "declined"
-    assert w.peer.timers.due_at(_invite_key(invite.id)) is None
+    assert await w.peer.timers.due_at(_invite_key(invite.id)) is None
     await w.peer.invite(GUILD, w.users["ann"], w.users["cat"], Track.TECHNICAL)  # allowed now
 
 
 def _invite_key(invite_id: int) -> object:
-    from bot.services._peer_timers import TimerKey
+    from bot.features.peer_mocks.timers import TimerKey
 
     return TimerKey("invite", invite_id)
 
@@ -367,7 +367,7 @@ async def test_both_ready_starts_round_one_as_a_peer_session(w: World) -> None:
     session = await w.interviews.view(_sid(view))
     assert session.mode == "peer" and session.user_id == view.candidate.user_id
     assert session.channel_id == THREAD and session.guild_id == GUILD
-    assert w.peer.timers.due_at(_idle(view.pair.id)) is None  # the session's clock runs now
+    assert await w.peer.timers.due_at(_idle(view.pair.id)) is None  # the session's clock runs now
     with pytest.raises(PeerError, match="already started"):
         await w.peer.ready(view.pair.id, view.candidate.user_id)
 
@@ -447,7 +447,7 @@ async def test_full_mock_two_rounds_swap_and_report(w: World) -> None:
     assert one.items[0].points == (("Names overfitting", 2), ("Mentions cross-validation", 3))
     assert one.peer_mean == 3.0 and one.strengths == "Clear structure." and one.rating == 5
     assert report.rounds[1].peer_mean == 4.0
-    assert w.peer.timers.due_at(_idle(pair.id)) is None
+    assert await w.peer.timers.due_at(_idle(pair.id)) is None
     refs = await w.peer.reference_questions(pair.id, view.candidate.user_id)
     assert [q.id for q in refs] == [view.question.id, second.question.id]
     summary = await w.peer.member_summary(view.candidate.user_id)

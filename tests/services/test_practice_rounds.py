@@ -8,14 +8,18 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.core.clock import FakeClock
 from bot.core.practice_rounds import RoundKind, RoundStatus
 from bot.core.questions import Question, Track
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.practice_rounds import (
+from bot.features.interviews.service import InterviewService
+from bot.features.practice_rounds.models import (
+    PracticePanelBallot,
+    PracticeRoundAnswer,
+    PracticeRoundVote,
+)
+from bot.features.practice_rounds.service import (
     Announcement,
     NotAllowed,
     PracticeRoundService,
@@ -23,9 +27,10 @@ from bot.services.practice_rounds import (
     RoundNotOpen,
     RoundRunning,
 )
+from bot.scheduler import Scheduler
+from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
 from bot.storage.models import Answer, InterviewSession
-from bot.storage.models_rounds import PracticePanelBallot, PracticeRoundAnswer, PracticeRoundVote
 from tests.factories import ListBank, technical_set
 
 GOOD = "It is overfitting; I would check with k-fold cross-validation."
@@ -69,7 +74,7 @@ def bank() -> ListBank:
 async def interviews(
     db: Database, clock: FakeClock, bank: ListBank
 ) -> AsyncIterator[InterviewService]:
-    dispatcher = DeadlineDispatcher(db, clock, "discord")
+    dispatcher = Scheduler(db, clock, "discord")
     svc = InterviewService(db, bank, clock, dispatcher, rng=random.Random(3))
     await dispatcher.start()
     yield svc
@@ -437,6 +442,35 @@ async def test_a_restart_catches_up_on_overdue_rounds(
     await second.settled()
     assert recorder.stages(rid) == [RoundStatus.VOTING]
     assert (await second.view(rid)).status is RoundStatus.VOTING
+    await second.stop()
+
+
+async def test_rounds_without_a_job_get_one_at_start(
+    db: Database,
+    clock: FakeClock,
+    bank: ListBank,
+    interviews: InterviewService,
+) -> None:
+    """A round written before rounds had scheduler jobs (its due time only in its row) still
+    reveals on time once the service starts."""
+    first = make_service(db, clock, bank, interviews)
+    await first.start()
+    alice, bob = await users(interviews, "alice", "bob")
+    rid = await start(first, alice, minutes=5)
+    await first.add_answer(rid, bob, GOOD)
+    await first.stop()
+    async with db.transaction() as s:  # as a database from before the scheduler holds it
+        await s.execute(delete(ScheduledJob).where(ScheduledJob.kind == "practice.round"))
+    second = make_service(db, clock, bank, interviews)
+    recorder = Recorder()
+    second.subscribe(recorder)
+    await second.start()
+    async with db.reading() as s:
+        (job,) = (await s.scalars(select(ScheduledJob))).all()
+    assert (job.kind, job.key) == ("practice.round", str(rid))
+    clock.advance(minutes=5)
+    await second.settled()
+    assert recorder.stages(rid) == [RoundStatus.VOTING]
     await second.stop()
 
 

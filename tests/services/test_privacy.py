@@ -11,12 +11,14 @@ from sqlalchemy import Table, func, select
 from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Track
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService, SessionNotFound
-from bot.services.privacy import PrivacyService
-from bot.storage.all_models import Base
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import SessionNotFound
+from bot.features.privacy.service import PrivacyService
+from bot.scheduler import Scheduler
+from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
-from bot.storage.models import AuditEntry, DailyDelivery, Deadline, GuildQuestion, User
+from bot.storage.models import AuditEntry, DailyDelivery, GuildQuestion, User
+from bot.tables import Base
 from tests.services import test_stats as data
 from tests.services.test_stats import GOOD, GUILD, daily, interview, q, streak, user
 
@@ -156,7 +158,7 @@ async def test_delete_cascades_and_reports_counts(
         assert kept_question is not None and kept_question.author_id is None
         entry = await s.scalar(select(AuditEntry).where(AuditEntry.target == "alice-q"))
         assert entry is not None and entry.actor_id is None
-        assert await s.scalar(select(func.count()).select_from(Deadline)) == 0
+        assert await s.scalar(select(func.count()).select_from(ScheduledJob)) == 0
         dm = await s.scalar(
             select(func.count()).select_from(DailyDelivery).where(DailyDelivery.target_id == bob)
         )
@@ -171,7 +173,7 @@ async def test_delete_cascades_and_reports_counts(
 
 async def test_deadlines_of_a_vanished_session_are_ignored(
     interviews: InterviewService,
-    dispatcher: DeadlineDispatcher,
+    dispatcher: Scheduler,
     db: Database,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,

@@ -12,9 +12,9 @@ from bot.core.clock import FakeClock
 from bot.core.formats import Length
 from bot.core.questions import Question, Track
 from bot.core.stats import UNKNOWN_TOPIC, Average, Metric, Period
-from bot.services.deadlines import DeadlineDispatcher
-from bot.services.interviews import InterviewService
-from bot.services.stats import Leaderboard, StatsService
+from bot.features.interviews.service import InterviewService
+from bot.features.stats.service import Leaderboard, StatsService
+from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.models import DailyAnswer, DailyDelivery, Streak
 from tests.factories import ListBank, question
@@ -39,15 +39,15 @@ def bank() -> ListBank:
 
 
 @pytest.fixture
-async def dispatcher(db: Database, clock: FakeClock) -> AsyncIterator[DeadlineDispatcher]:
-    deadlines = DeadlineDispatcher(db, clock, "discord")
+async def dispatcher(db: Database, clock: FakeClock) -> AsyncIterator[Scheduler]:
+    deadlines = Scheduler(db, clock, "discord")
     yield deadlines
     await deadlines.stop()
 
 
 @pytest.fixture
 async def interviews(
-    db: Database, clock: FakeClock, bank: ListBank, dispatcher: DeadlineDispatcher
+    db: Database, clock: FakeClock, bank: ListBank, dispatcher: Scheduler
 ) -> InterviewService:
     service = InterviewService(db, bank, clock, dispatcher, rng=random.Random(3))
     await dispatcher.start()

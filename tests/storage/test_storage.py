@@ -21,7 +21,7 @@ TABLES = {
     "interview_sessions",
     "answers",
     "answer_parts",
-    "deadlines",
+    "scheduled_jobs",
     "daily_deliveries",
     "daily_answers",
     "streaks",

@@ -1,0 +1,1 @@
+"""Features, one package each: domain rules, service, tables, Discord commands and views."""

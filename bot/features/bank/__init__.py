@@ -1,0 +1,1 @@
+"""Guild question banks: moderators add, edit, review, import and export questions (/bank)."""

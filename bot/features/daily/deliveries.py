@@ -1,0 +1,209 @@
+"""Daily deliveries: what the scheduler loads, claims and finishes.
+
+A claim inserts the delivery row (unique on target and local date) before anything is sent, so
+a day is never sent twice; ``finish`` marks sends done, or audits a failure and switches a
+schedule off when its target is gone or failed ``FAILED_DAYS_TO_STOP`` days in a row.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.questions import Question
+from bot.core.spaced_repetition import choose_guild_question
+from bot.features.config.service import GuildSettingsService
+from bot.features.daily import rows
+from bot.features.daily.models import DailySubscription
+from bot.features.daily.picking import QuestionPicker
+from bot.features.daily.types import (
+    GUILD,
+    USER,
+    Claim,
+    ClaimBatch,
+    Outcome,
+    Schedule,
+    SendFailed,
+    Sent,
+    Target,
+)
+from bot.storage.database import Database
+from bot.storage.models import AuditEntry, DailyDelivery, GuildSettings
+
+FAILED_DAYS_TO_STOP = 3
+
+
+class Deliveries:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        picker: QuestionPicker,
+        rng: random.Random,
+        insert: Callable[[Any], Any],
+        guild_settings: GuildSettingsService,
+        changed: Callable[[Target, Schedule | None], None],
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._picker = picker
+        self._rng = rng
+        self._insert = insert
+        self._guild_settings = guild_settings
+        self._changed = changed
+
+    async def load(self) -> tuple[list[Schedule], set[tuple[Target, date]]]:
+        """Every active schedule, and the (target, local date) pairs already claimed lately."""
+        since = self._clock.now().date() - timedelta(days=2)
+        async with self._db.reading() as s:
+            guilds = (
+                await s.scalars(
+                    select(GuildSettings).where(GuildSettings.daily_channel_id.is_not(None))
+                )
+            ).all()
+            schedules = [
+                g
+                for row in guilds
+                if (g := rows.guild_schedule(rows.guild_config(row), row.updated_at)) is not None
+            ]
+            subscriptions = (await s.scalars(select(DailySubscription))).all()
+            schedules += [rows.user_schedule(r) for r in subscriptions]
+            claimed = (
+                await s.execute(
+                    select(
+                        DailyDelivery.target_kind,
+                        DailyDelivery.target_id,
+                        DailyDelivery.local_date,
+                    ).where(DailyDelivery.local_date >= since)
+                )
+            ).all()
+        return schedules, {(Target(k, i), d) for k, i, d in claimed}
+
+    async def claim(self, wanted: Sequence[tuple[Schedule, date]]) -> ClaimBatch:
+        """Choose each day's question and claim the deliveries, in one transaction.
+
+        A (schedule, day) already claimed gets no Claim (it was sent, or its send crashed:
+        never twice); nor does a member who no longer exists, or a schedule whose bank has no
+        question for its track (listed in ``no_question``).
+        """
+        now = self._clock.now()
+        values: list[dict[str, Any]] = []
+        chosen: dict[tuple[str, int, date], tuple[Schedule, Question, str | None]] = {}
+        no_question: list[Schedule] = []
+        async with self._db.transaction() as s:
+            posted = await self._picker.recent_guild_posts(s, wanted)
+            recipients = await rows.discord_ids(
+                s, [sch.target.id for sch, _ in wanted if sch.target.kind == USER]
+            )
+            for schedule, day in wanted:
+                target = schedule.target
+                question: Question | None
+                if target.kind == GUILD:
+                    candidates = self._picker.candidates(schedule.guild_id, schedule.track)
+                    last_posted = posted.get(target.id, {})
+                    question = choose_guild_question(candidates, last_posted, day, rng=self._rng)
+                elif target.id in recipients:
+                    question = await self._picker.choose_for_member(
+                        s, target.id, schedule.guild_id, schedule.track, day
+                    )
+                else:
+                    continue  # the member was deleted
+                if question is None:
+                    no_question.append(schedule)
+                    continue
+                key = (target.kind, target.id, day)
+                chosen[key] = (schedule, question, recipients.get(target.id))
+                values.append(
+                    {
+                        "target_kind": target.kind,
+                        "target_id": target.id,
+                        "local_date": day,
+                        "question_id": question.id,
+                        "claimed_at": now,
+                    }
+                )
+            inserted: Sequence[Any] = ()
+            if values:
+                stmt = self._insert(DailyDelivery).values(values)
+                stmt = stmt.on_conflict_do_nothing(
+                    index_elements=["target_kind", "target_id", "local_date"]
+                ).returning(
+                    DailyDelivery.id,
+                    DailyDelivery.target_kind,
+                    DailyDelivery.target_id,
+                    DailyDelivery.local_date,
+                )
+                inserted = (await s.execute(stmt)).all()
+        claims = []
+        for delivery_id, kind, target_id, day in inserted:
+            schedule, question, recipient = chosen[(kind, target_id, day)]
+            claims.append(Claim(delivery_id, schedule, day, question, recipient))
+        return ClaimBatch(claims, no_question)
+
+    async def finish(self, results: Sequence[tuple[Claim, Outcome]]) -> list[Target]:
+        """Record how sends went, in one transaction; returns the targets switched off."""
+        now = self._clock.now()
+        switched_off: list[Target] = []
+        delivered = [
+            {"b_id": claim.delivery_id, "b_message": outcome.message_id, "b_at": now}
+            for claim, outcome in results
+            if isinstance(outcome, Sent)
+        ]
+        async with self._db.transaction() as s:
+            if delivered:  # executemany of a primary-key update: one round trip
+                await (await s.connection()).execute(rows.MARK_DELIVERED, delivered)
+            for claim, outcome in results:
+                if isinstance(outcome, SendFailed) and await self._record_failure(
+                    s, claim, outcome, now
+                ):
+                    switched_off.append(claim.schedule.target)
+        for target in switched_off:
+            if target.kind == GUILD:
+                await self._guild_settings.update(target.id, None, daily_channel_id=None)
+            self._changed(target, None)
+        return switched_off
+
+    async def _record_failure(
+        self, s: AsyncSession, claim: Claim, failure: SendFailed, now: datetime
+    ) -> bool:
+        """Audit a failed send; True when the schedule must be switched off (the target is gone,
+        or the last ``FAILED_DAYS_TO_STOP`` days all failed)."""
+        target = claim.schedule.target
+        recent = (
+            await s.scalars(
+                select(DailyDelivery.delivered_at)
+                .where(
+                    DailyDelivery.target_kind == target.kind,
+                    DailyDelivery.target_id == target.id,
+                )
+                .order_by(DailyDelivery.local_date.desc())
+                .limit(FAILED_DAYS_TO_STOP)
+            )
+        ).all()
+        stop = failure.permanent or (
+            len(recent) == FAILED_DAYS_TO_STOP and all(d is None for d in recent)
+        )
+        s.add(
+            AuditEntry(
+                guild_id=target.id if target.kind == GUILD else None,
+                actor_id=None,
+                action="daily-failed",
+                target=f"{target.kind}:{target.id}",
+                details={
+                    "local_date": claim.local_date.isoformat(),
+                    "question_id": claim.question.id,
+                    "error": failure.error[:500],
+                    "switched_off": stop,
+                },
+                created_at=now,
+            )
+        )
+        if stop and target.kind == USER:
+            await s.execute(delete(DailySubscription).where(DailySubscription.user_id == target.id))
+        return stop

@@ -1,0 +1,180 @@
+"""The daily posts on the process's one scheduler: each schedule has one ``daily.slot`` job.
+
+A schedule (a guild's channel post or a member's DM) waits for its next slot as a job keyed by
+its target, due at the slot's instant, with the slot's local day in its payload. On start the
+jobs are written anew from the schedules and recent claims in the database: a slot of today
+whose time passed while the bot was down is sent at once (late, once); earlier missed days are
+never sent. A changed schedule moves its job; a stopped one deletes it. Whether a slot is sent
+at all is decided by its claim in the database (see the daily service), so a restart, a
+changed schedule or a second process cannot send a day twice.
+
+Fan-out (a thousand guilds at 09:00): the jobs due together reach the handler as one batch;
+their deliveries are claimed in one transaction, sent by a few concurrent workers (bounded, so
+Discord's rate limiter sees a steady stream), and the outcomes are written in one transaction.
+Then each schedule's job moves to its next slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+from bot.core.clock import Clock
+from bot.core.daily_schedule import Slot, first_slot, slot_after, todays_slot
+from bot.features.daily.service import DailyService
+from bot.features.daily.types import Claim, Outcome, Schedule, SendFailed, Target
+from bot.scheduler import Due, Job, Scheduler
+
+log = logging.getLogger(__name__)
+JOB = "daily.slot"  # key: "<target kind>:<target id>"; payload: {"day": the slot's local date}
+
+Sender = Callable[[Claim], Awaitable[Outcome]]
+
+
+class DailyScheduler:
+    def __init__(
+        self,
+        service: DailyService,
+        clock: Clock,
+        send: Sender,
+        *,
+        scheduler: Scheduler | None = None,
+        workers: int = 8,
+    ) -> None:
+        self._service = service
+        self._clock = clock
+        self._send = send
+        # The bot passes the process's scheduler; alone (tests, benchmarks) this owns one.
+        self._own = scheduler is None
+        self._scheduler = scheduler or Scheduler(service.db, clock, "discord")
+        self._workers = workers
+        self._schedules: dict[Target, Schedule] = {}
+        self._writes: set[asyncio.Task[None]] = set()
+        service.on_schedule_change(self._on_change)
+
+    def pending(self) -> int:
+        """How many schedules wait for their next slot."""
+        return len(self._schedules)
+
+    async def start(self) -> None:
+        schedules, claimed = await self._service.load()
+        now = self._clock.now()
+        self._schedules = {schedule.target: schedule for schedule in schedules}
+        jobs = []
+        for schedule in schedules:
+            today = todays_slot(now, schedule.at, schedule.zone)
+            done_today = (schedule.target, today.local_date) in claimed
+            jobs.append(_due(schedule, _first(schedule, now, done_today)))
+        async with self._service.db.transaction() as s:
+            await self._scheduler.clear_in(s, JOB)
+            await self._scheduler.schedule_in(s, jobs)
+        self._scheduler.handle_batch(JOB, self._run_batch)
+        if self._own:
+            await self._scheduler.start()
+        self._scheduler.poke()
+
+    async def stop(self) -> None:
+        """Take no more slots; a batch being sent is finished by the scheduler's own stop."""
+        self._scheduler.unhandle(JOB)
+        await self._written()
+        if self._own:
+            await self._scheduler.stop()
+
+    async def settled(self) -> None:
+        """Return once every slot due now has been handled (tests: after advancing the clock)."""
+        while True:
+            await self._written()
+            await self._scheduler.settled()
+            if not self._writes:
+                return
+
+    # -- schedule changes -------------------------------------------------------------------
+
+    def _on_change(self, target: Target, schedule: Schedule | None) -> None:
+        """Called by the service after its commit: move or delete the target's job."""
+        if schedule is None:
+            self._schedules.pop(target, None)
+        else:
+            # When today's slot is still ahead but today was already sent (the time was moved),
+            # the claim finds that out: nothing is sent twice.
+            self._schedules[target] = schedule
+        task = asyncio.create_task(self._write(target, schedule), name=f"daily-job:{target}")
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _write(self, target: Target, schedule: Schedule | None) -> None:
+        try:
+            async with self._service.db.transaction() as s:
+                if schedule is None:
+                    await self._scheduler.cancel_in(s, JOB, [_key(target)])
+                else:
+                    slot = _first(schedule, self._clock.now(), done_today=False)
+                    await self._scheduler.schedule_in(s, [_due(schedule, slot)])
+        except Exception:
+            log.exception("could not move the daily job of %s", target)
+        self._scheduler.poke()
+
+    async def _written(self) -> None:
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    # -- a batch of due slots: claim, send, record, move on ---------------------------------
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        due: list[tuple[Schedule, Slot]] = []
+        for job in jobs:
+            schedule = self._schedules.get(_target(job.key))
+            if schedule is not None:  # else stopped meanwhile: its job is being deleted
+                payload = job.payload or {}
+                due.append((schedule, Slot(date.fromisoformat(payload["day"]), job.due_at)))
+        if not due:
+            return
+        result = await self._service.claim([(schedule, slot.local_date) for schedule, slot in due])
+        for schedule in result.no_question:
+            log.warning("no daily question for %s: its bank has none", schedule.target)
+        if result.claims:
+            room = asyncio.Semaphore(self._workers)
+            outcomes = await asyncio.gather(*(self._send_one(c, room) for c in result.claims))
+            switched_off = await self._service.finish(
+                list(zip(result.claims, outcomes, strict=True))
+            )
+            for target in switched_off:
+                log.warning("daily question to %s switched off after failures", target)
+        # A claim not made (already sent, or its send crashed) is never retried: move on too.
+        following = [
+            _due(schedule, slot_after(slot, schedule.at, schedule.zone))
+            for schedule, slot in due
+            if self._schedules.get(schedule.target) is schedule  # unchanged meanwhile
+        ]
+        async with self._service.db.transaction() as s:
+            await self._scheduler.schedule_in(s, following)
+
+    async def _send_one(self, claim: Claim, room: asyncio.Semaphore) -> Outcome:
+        async with room:
+            try:
+                outcome = await self._send(claim)
+            except Exception as exc:  # a bug in the sender: recorded like a failed send
+                log.exception("sending the daily question to %s failed", claim.schedule.target)
+                return SendFailed(repr(exc), permanent=False)
+        if isinstance(outcome, SendFailed):
+            log.warning("daily question to %s not delivered: %s", claim.schedule.target, outcome)
+        return outcome
+
+
+def _first(schedule: Schedule, now: datetime, done_today: bool) -> Slot:
+    return first_slot(now, schedule.at, schedule.zone, since=schedule.since, done_today=done_today)
+
+
+def _key(target: Target) -> str:
+    return f"{target.kind}:{target.id}"
+
+
+def _target(key: str) -> Target:
+    kind, target_id = key.split(":")
+    return Target(kind, int(target_id))
+
+
+def _due(schedule: Schedule, slot: Slot) -> Due:
+    return Due(JOB, _key(schedule.target), slot.due_at, {"day": slot.local_date.isoformat()})

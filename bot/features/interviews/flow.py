@@ -1,0 +1,419 @@
+"""Interview flow in Discord: translate interactions to service calls and render the results.
+
+Private thread first, then a DM, then ephemeral messages when the bot lacks permission (the user
+is told why). Every handler answers within Discord's 3 seconds: fast paths respond at once,
+anything that writes more than one message defers first.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.core.bank_registry import BankRegistry
+from bot.core.formats import Length
+from bot.core.questions import Difficulty, Track
+from bot.core.session import ItemView, Scorecard, SessionView
+from bot.discord import render
+from bot.discord.components import PLATFORM, modal_value
+from bot.discord.guard import handler_guard, reply
+from bot.features.interviews.service import InterviewService
+from bot.features.interviews.types import (
+    ActiveInterviewExists,
+    Advance,
+    Event,
+    InterviewError,
+    NotYourInterview,
+    ReminderDue,
+    SessionNotFound,
+    StaleAction,
+    TimedOut,
+)
+from bot.features.interviews.views import (
+    ANSWER_MODAL_RE,
+    AnswerModal,
+    SelfScoreSelect,
+    question_view,
+    scorecard_view,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _explain(exc: Exception) -> str | None:
+    if isinstance(exc, NotYourInterview):
+        return (
+            "Only the candidate can use this interview's buttons. "
+            "Start your own with /interview start."
+        )
+    if isinstance(exc, StaleAction):
+        return "That question has already moved on; use the newest message."
+    if isinstance(exc, InterviewError | _Refused):
+        return str(exc)
+    return None
+
+
+guarded = handler_guard(
+    explain=_explain,
+    sorry="Something went wrong on our side; your answers are saved. "
+    "Try again, or use /interview status.",
+)
+
+
+class _Refused(Exception):
+    pass
+
+
+class InterviewFlow:
+    def __init__(
+        self, client: discord.Client, service: InterviewService, banks: BankRegistry
+    ) -> None:
+        self.client = client
+        self.service = service
+        self.banks = banks
+        self._user_ids: dict[int, int] = {}
+        service.subscribe(self.on_event)
+
+    async def user_id(self, user: discord.abc.User) -> int:
+        cached = self._user_ids.get(user.id)
+        if cached is None:
+            cached = await self.service.ensure_user(PLATFORM, str(user.id), user.display_name)
+            self._user_ids[user.id] = cached
+        return cached
+
+    def forget_user(self, discord_id: int) -> None:
+        """After a privacy deletion: the cached users.id of this member is gone."""
+        self._user_ids.pop(discord_id, None)
+
+    async def _own_session(
+        self, interaction: discord.Interaction[Any], session_id: int
+    ) -> SessionView:
+        session = await self.service.view(session_id)
+        if session.user_id != await self.user_id(interaction.user):
+            raise _Refused(
+                "Only the candidate can use this interview's buttons. "
+                "Start your own with /interview start."
+            )
+        return session
+
+    # -- slash commands ---------------------------------------------------------------------
+
+    @guarded
+    async def start(
+        self,
+        interaction: discord.Interaction[Any],
+        track: Track,
+        length: Length,
+        topic: str | None,
+        difficulty: Difficulty | None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        uid = await self.user_id(interaction.user)
+        try:
+            session = await self.service.start(
+                uid,
+                track,
+                length,
+                platform=PLATFORM,
+                topic=topic,
+                difficulty=difficulty,
+                guild_id=interaction.guild_id,
+                bank=self.banks.for_guild(interaction.guild_id),
+            )
+        except ActiveInterviewExists as exc:
+            where = _link(exc.session)
+            await interaction.followup.send(
+                f"You already have an interview in progress{where}. Finish it or use "
+                "/interview end first.",
+                ephemeral=True,
+            )
+            return
+        channel, why = await self._open_private_channel(interaction, session)
+        assert session.current is not None
+        if channel is None:  # ephemeral mode
+            await self.service.set_channel(session.id, interaction.guild_id, None)
+            await interaction.followup.send(
+                f"{why} Your interview runs in messages only you can see; a time-out shows up "
+                "when you next press a button.",
+                ephemeral=True,
+            )
+            await self._send_item(interaction.followup, session.current, ephemeral=True)
+            return
+        await self.service.set_channel(session.id, interaction.guild_id, channel.id)
+        await self._send_item(channel, session.current)
+        note = f" ({why})" if why else ""
+        await interaction.followup.send(
+            f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
+            ephemeral=True,
+        )
+
+    async def _open_private_channel(
+        self, interaction: discord.Interaction[Any], session: SessionView
+    ) -> tuple[discord.Thread | discord.DMChannel | None, str]:
+        channel = interaction.channel
+        name = f"mock-{session.track.value}-{interaction.user.name}"[:100]
+        if isinstance(channel, discord.TextChannel):
+            try:
+                thread = await channel.create_thread(
+                    name=name,
+                    type=discord.ChannelType.private_thread,
+                    invitable=False,
+                    auto_archive_duration=1440,
+                )
+                await thread.add_user(interaction.user)
+                return thread, ""
+            except discord.HTTPException as exc:
+                log.info("private thread refused in %s: %s", channel.id, exc)
+                why = (
+                    "I can't create private threads here (I need Create Private Threads and "
+                    "Send Messages in Threads)."
+                )
+        elif isinstance(channel, discord.DMChannel):
+            return channel, ""
+        else:
+            why = "Private threads aren't available in this kind of channel."
+        try:
+            dm = await interaction.user.create_dm()
+            await dm.send(f"Here is your mock interview. {why}")
+            return dm, f"{why} I sent it to your DMs instead"
+        except discord.HTTPException:
+            return None, why + " I can't DM you either (your privacy settings block it)."
+
+    @guarded
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        session = await self.service.open_session(await self.user_id(interaction.user))
+        if session is None or session.current is None:
+            await reply(
+                interaction, "You have no interview in progress. Start one with /interview start."
+            )
+            return
+        if session.mode != "solo":
+            await reply(interaction, _not_solo(session))
+            return
+        await reply(interaction, render.status_text(session.current, session.channel_id))
+
+    @guarded
+    async def end(self, interaction: discord.Interaction[Any]) -> None:
+        session = await self.service.open_session(await self.user_id(interaction.user))
+        if session is None:
+            await reply(interaction, "You have no interview in progress.")
+            return
+        if session.mode != "solo":  # a peer round: its interviewer ends it, privately
+            await reply(interaction, _not_solo(session))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        card = await self.service.end(session.id)
+        channel = await self.channel(session.channel_id)
+        if channel is None:
+            await self._send_scorecard(interaction.followup, card, ephemeral=True)
+            return
+        await self._send_scorecard(channel, card)
+        await interaction.followup.send(
+            f"Interview ended; your scorecard is in <#{session.channel_id}>.", ephemeral=True
+        )
+
+    # -- buttons and modals -----------------------------------------------------------------
+
+    @guarded
+    async def on_button(
+        self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
+    ) -> None:
+        # Ownership and position come from the service's cache: no database round trip before
+        # the modal (which must be the first response) or the deferral.
+        current = await self.service.current_position(
+            session_id, await self.user_id(interaction.user)
+        )
+        if current != position:
+            raise StaleAction("moved on")
+        # Ephemeral mode runs in the original channel; threads and DMs are private already.
+        ephemeral = not isinstance(interaction.channel, discord.Thread | discord.DMChannel)
+        if action == "answer":
+            title = f"Your answer · item {position + 1}"
+            await interaction.response.send_modal(AnswerModal(session_id, position, title))
+        elif action == "hint":
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            hint = await self.service.hint(session_id, position=position)
+            if hint.text is None:
+                await interaction.followup.send("No more hints for this question.", ephemeral=True)
+            else:
+                await interaction.followup.send(
+                    f"💡 **Hint {hint.hints_used}/{hint.hints_available}:** {hint.text}\n"
+                    f"-# Best score reachable on this question is now {int(hint.max_score)}/4.",
+                    ephemeral=ephemeral,
+                )
+        elif action in ("next", "skip"):
+            await interaction.response.defer()
+            op = self.service.submit if action == "next" else self.service.skip
+            advance = await op(session_id, position=position)
+            await self._close_question_message(
+                interaction, "Submitted" if action == "next" else "Skipped"
+            )
+            await self._after_advance(interaction.followup, advance, ephemeral=ephemeral)
+        elif action == "end":
+            await interaction.response.defer()
+            card = await self.service.end(session_id)
+            await self._close_question_message(interaction, "Interview ended")
+            await self._send_scorecard(interaction.followup, card, ephemeral=ephemeral)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer-modal submissions, matched by custom_id so they survive restarts."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        match = ANSWER_MODAL_RE.fullmatch(str(data.get("custom_id", "")))
+        if match:
+            await self.on_answer(
+                interaction, int(match["sid"]), int(match["pos"]), modal_value(interaction)
+            )
+
+    @guarded
+    async def on_answer(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int, text: str
+    ) -> None:
+        current = await self.service.current_position(
+            session_id, await self.user_id(interaction.user)
+        )
+        if current != position:
+            raise StaleAction("moved on")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        saved = await self.service.add_answer(session_id, text, position=position)
+        parts = "part" if saved.parts == 1 else "parts"
+        await interaction.followup.send(
+            f"Saved ({saved.characters} characters in {saved.parts} {parts}). Press **Answer** "
+            "to add more, or **Next** when you're done.",
+            ephemeral=True,
+        )
+
+    @guarded
+    async def on_rate_button(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        await self._own_session(interaction, session_id)
+        card = await self.service.scorecard(session_id)
+        selects = [
+            SelfScoreSelect(session_id, i.position, f"{n}. {i.label}", i.self_score)
+            for n, i in enumerate(card.items, 1)
+            if i.status.value != "not_reached"
+        ]
+        if not selects:
+            await reply(interaction, "There is nothing to rate: no question was answered.")
+            return
+        for start in range(0, len(selects), 5):  # five selects per message at most
+            view = discord.ui.View(timeout=None)
+            for select in selects[start : start + 5]:
+                view.add_item(select)
+            text = (
+                "Rate each answer yourself (1 Strong No Hire … 4 Strong Hire); it replaces the "
+                "automatic score in your result."
+            )
+            if start == 0 and not interaction.response.is_done():
+                await interaction.response.send_message(text, view=view, ephemeral=True)
+            else:
+                await interaction.followup.send(text, view=view, ephemeral=True)
+
+    @guarded
+    async def on_self_score(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int, score: int
+    ) -> None:
+        await self._own_session(interaction, session_id)
+        card = await self.service.set_self_score(session_id, position, score)
+        verdict = card.verdict
+        result = (
+            f" Session result now: {verdict.label} (mean {card.mean:.2f})."
+            if verdict and card.mean
+            else ""
+        )
+        await interaction.response.send_message(
+            f"Saved your score {score}/4 for item {position + 1}.{result}", ephemeral=True
+        )
+
+    # -- engine events (time-outs, reminders) ------------------------------------------------
+
+    async def on_event(self, event: Event) -> None:
+        try:
+            session = await self.service.view(event.session_id)
+            if session.platform != PLATFORM or session.mode != "solo":
+                return  # other modes (peer mocks) render their own events
+            channel = await self.channel(session.channel_id)
+            if channel is None:
+                return  # ephemeral mode: the user sees it on their next click
+            if isinstance(event, ReminderDue):
+                await channel.send(f"⏳ One minute left on {event.item.title.lower()}.")
+            elif isinstance(event, TimedOut):
+                await channel.send(
+                    f"⏰ Time is up for item {event.item.position + 1}: what you wrote was kept."
+                )
+                await self._after_advance(
+                    channel, Advance(event.item, event.next_item, event.scorecard)
+                )
+        except SessionNotFound:
+            return
+        except Exception:
+            log.exception("could not post interview event %s", event)
+
+    # -- rendering helpers ------------------------------------------------------------------
+
+    async def channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
+        if channel_id is None:
+            return None
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except discord.HTTPException:
+                return None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def _send_item(self, target: Any, item: ItemView, *, ephemeral: bool = False) -> None:
+        kwargs = {"ephemeral": True} if ephemeral else {}
+        await target.send(
+            embed=render.question_embed(item),
+            view=question_view(item.session_id, item.position),
+            **kwargs,
+        )
+
+    async def _send_scorecard(
+        self, target: Any, card: Scorecard, *, ephemeral: bool = False
+    ) -> None:
+        kwargs = {"ephemeral": True} if ephemeral else {}
+        await target.send(
+            embed=render.scorecard_embed(card), view=scorecard_view(card.session_id), **kwargs
+        )
+        for embeds in render.reference_embeds(card):
+            await target.send(embeds=embeds, **kwargs)
+
+    async def _after_advance(
+        self, target: Any, advance: Advance, *, ephemeral: bool = False
+    ) -> None:
+        if advance.next_item is not None:
+            await self._send_item(target, advance.next_item, ephemeral=ephemeral)
+        elif advance.scorecard is not None:
+            await self._send_scorecard(target, advance.scorecard, ephemeral=ephemeral)
+
+    async def _close_question_message(
+        self, interaction: discord.Interaction[Any], note: str
+    ) -> None:
+        """Remove the buttons from the answered question so old clicks can't confuse anyone."""
+        message = interaction.message
+        if message is None:
+            return
+        embeds = [render.closed_footer(e, note) for e in message.embeds]
+        try:
+            await interaction.edit_original_response(embeds=embeds, view=None)
+        except discord.HTTPException:
+            log.info("could not close question message %s", message.id)
+
+
+def _not_solo(session: SessionView) -> str:
+    where = f" in <#{session.channel_id}>" if session.channel_id else ""
+    return f"Your peer mock round runs{where}; the interviewer ends it there."
+
+
+def _link(session: SessionView) -> str:
+    if session.channel_id is None:
+        return ""
+    return f": <#{session.channel_id}>"
+
+
+def _where(channel: discord.Thread | discord.DMChannel) -> str:
+    return channel.mention if isinstance(channel, discord.Thread) else "your DMs"

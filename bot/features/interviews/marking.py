@@ -1,0 +1,75 @@
+"""Marking an interview's items: the automatic score of an answer, closing a session.
+
+Scores are written on the answer rows; the session's mean and verdict on closing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.scoring import Score, score_answer
+from bot.core.session import ItemStatus, SessionStatus
+from bot.features.interviews.snapshots import Snapshots, answer_text
+from bot.features.interviews.timers import DeadlineKey, InterviewTimers
+from bot.features.interviews.types import InterviewError
+from bot.storage.models import Answer, InterviewSession
+
+
+class Marking:
+    def __init__(self, snapshots: Snapshots) -> None:
+        self._snap = snapshots
+
+    def score(self, answer: Answer, status: ItemStatus, now: datetime) -> None:
+        text = answer_text(answer)
+        rubric = self._snap.rubric(answer)
+        result_score = Score.STRONG_NO_HIRE
+        covered: tuple[str, ...] = ()
+        missed: tuple[str, ...] = tuple(p.point for p in rubric)
+        coverage = 0.0
+        if text.strip():
+            result = score_answer(text, rubric, answer.hints_used)
+            result_score, coverage = result.score, result.coverage
+            covered, missed = result.covered, result.missed
+        answer.status = status.value
+        answer.answered_at = now
+        answer.auto_score = int(result_score)
+        answer.coverage = coverage
+        answer.covered_points = list(covered)
+        answer.missed_points = list(missed)
+
+    def close_open_items(self, row: InterviewSession, now: datetime) -> list[DeadlineKey]:
+        """Ending early: score what was written; an untouched current item counts as not reached."""
+        cancelled: list[DeadlineKey] = []
+        for answer in row.answers:
+            if answer.status in (ItemStatus.ACTIVE, ItemStatus.PAUSED):
+                cancelled += InterviewTimers.keys(row.id, answer.position)
+                if answer.parts:
+                    self.score(answer, ItemStatus.SUBMITTED, now)
+                else:
+                    answer.status = ItemStatus.NOT_REACHED.value
+            elif answer.status == ItemStatus.PENDING:
+                answer.status = ItemStatus.NOT_REACHED.value
+        return cancelled
+
+    def close(self, row: InterviewSession, status: SessionStatus, now: datetime) -> None:
+        row.status = status.value
+        row.ended_at = now
+        card = self._snap.scorecard(row)
+        row.mean_score = card.mean
+        row.verdict = int(card.verdict) if card.verdict else None
+
+    def human_score(self, row: InterviewSession, position: int, score: int, *, peer: bool) -> None:
+        """A self or peer score on one item; a closed session's mean and verdict follow."""
+        if not 0 <= position < len(row.answers):
+            raise InterviewError("There is no such question in this interview.")
+        answer = row.answers[position]
+        if answer.status == ItemStatus.NOT_REACHED:
+            raise InterviewError("That question was never asked, so it cannot be scored.")
+        if peer:
+            answer.peer_score = score
+        else:
+            answer.self_score = score
+        if not SessionStatus(row.status).is_open:
+            card = self._snap.scorecard(row)
+            row.mean_score = card.mean
+            row.verdict = int(card.verdict) if card.verdict else None

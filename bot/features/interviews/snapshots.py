@@ -1,0 +1,126 @@
+"""What callers see of an interview: views and scorecards built from its rows and the bank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.formats import Length
+from bot.core.questions import Difficulty, Question, RubricPoint, Track
+from bot.core.session import (
+    ItemStatus,
+    ItemView,
+    Scorecard,
+    ScorecardItem,
+    SessionStatus,
+    SessionView,
+    phase_for,
+)
+from bot.features.interviews.types import QuestionSourceWithLookup
+from bot.storage.models import Answer, InterviewSession
+
+
+class Snapshots:
+    """Turns rows into the immutable views the adapters render; questions come from the bank
+    (a question no longer in it shows as a placeholder, so old sessions still render)."""
+
+    def __init__(self, bank: QuestionSourceWithLookup) -> None:
+        self._bank = bank
+
+    def question(self, question_id: str) -> Question:
+        question = self._bank.get(question_id)
+        if question is None:
+            return _missing_question(question_id)
+        return question
+
+    def rubric(self, answer: Answer) -> Sequence[RubricPoint]:
+        question = self.question(answer.question_id)
+        phase = phase_for(question, answer.phase)
+        return phase.rubric if phase else question.rubric
+
+    def item_view(self, row: InterviewSession, answer: Answer) -> ItemView:
+        question = self.question(answer.question_id)
+        question_ids = list(dict.fromkeys(a.question_id for a in row.answers))
+        return ItemView(
+            session_id=row.id,
+            position=answer.position,
+            total_items=len(row.answers),
+            question_number=question_ids.index(answer.question_id) + 1,
+            question_count=len(question_ids),
+            question=question,
+            phase=phase_for(question, answer.phase),
+            minutes=answer.minutes,
+            status=ItemStatus(answer.status),
+            asked_at=answer.asked_at,
+            deadline_at=answer.deadline_at,
+            remaining_seconds=answer.remaining_seconds,
+            answer_text=answer_text(answer),
+            hints_used=answer.hints_used,
+        )
+
+    def view(self, row: InterviewSession) -> SessionView:
+        status = SessionStatus(row.status)
+        current = (
+            self.item_view(row, row.answers[row.current_position])
+            if status.is_open and row.answers
+            else None
+        )
+        return SessionView(
+            id=row.id,
+            user_id=row.user_id,
+            platform=row.platform,
+            track=Track(row.track),
+            length=Length(row.length),
+            status=status,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            mode=row.mode,
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            current=current,
+            total_items=len(row.answers),
+        )
+
+    def scorecard_item(self, answer: Answer) -> ScorecardItem:
+        question = self.question(answer.question_id)
+        return ScorecardItem(
+            position=answer.position,
+            question=question,
+            phase=phase_for(question, answer.phase),
+            minutes=answer.minutes,
+            status=ItemStatus(answer.status),
+            answer_text=answer_text(answer),
+            hints_used=answer.hints_used,
+            auto_score=answer.auto_score,
+            covered=tuple(answer.covered_points or ()),
+            missed=tuple(answer.missed_points or ()),
+            self_score=answer.self_score,
+            peer_score=answer.peer_score,
+        )
+
+    def scorecard(self, row: InterviewSession) -> Scorecard:
+        return Scorecard(
+            session_id=row.id,
+            track=Track(row.track),
+            length=Length(row.length),
+            status=SessionStatus(row.status),
+            ended_early=row.ended_early,
+            items=tuple(self.scorecard_item(a) for a in row.answers),
+        )
+
+
+def answer_text(answer: Answer) -> str:
+    return "\n".join(p.text for p in answer.parts)
+
+
+def _missing_question(question_id: str) -> Question:
+    return Question(
+        id=question_id,
+        track=Track.TECHNICAL,
+        topic="unknown",
+        difficulty=Difficulty.MEDIUM,
+        minutes=1,
+        prompt="(This question is no longer in the bank.)",
+        reference_answer="(not available)",
+        rubric=(),
+        origin="missing",
+    )

@@ -1,0 +1,171 @@
+"""Buttons, selects and the answer modal.
+
+Buttons and selects are ``DynamicItem``s: their custom_id carries the session and item, and the
+templates are registered at start-up, so they keep working after a restart. Each callback hands
+over to the handler registered as ``HANDLERS`` (the interview flow); no logic lives here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import discord
+
+from bot.core.scoring import Score
+from bot.discord.components import PREFIX, Handlers
+
+ANSWER_MODAL_RE = re.compile(rf"{PREFIX}:answer:(?P<sid>\d+):(?P<pos>\d+)")
+ANSWER_MAX_CHARS = 4000
+
+_BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
+    "answer": ("Answer", discord.ButtonStyle.primary, "✍️"),
+    "hint": ("Hint", discord.ButtonStyle.secondary, "💡"),
+    "skip": ("Skip", discord.ButtonStyle.secondary, "⏭️"),
+    "next": ("Next", discord.ButtonStyle.success, "✅"),
+    "end": ("End", discord.ButtonStyle.danger, "🛑"),
+}
+
+
+class InterviewActions(Protocol):
+    """What the buttons call; the interview flow registers itself as ``HANDLERS``."""
+
+    async def on_button(
+        self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
+    ) -> None: ...
+
+    async def on_rate_button(
+        self, interaction: discord.Interaction[Any], session_id: int
+    ) -> None: ...
+
+    async def on_self_score(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int, score: int
+    ) -> None: ...
+
+
+HANDLERS: Handlers[InterviewActions] = Handlers("interviews")
+flow_of = HANDLERS.of
+
+
+class InterviewButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end):(?P<sid>\d+):(?P<pos>\d+)",
+):
+    def __init__(self, action: str, session_id: int, position: int) -> None:
+        label, style, emoji = _BUTTONS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                emoji=emoji,
+                custom_id=f"{PREFIX}:iv:{action}:{session_id}:{position}",
+            )
+        )
+        self.action, self.session_id, self.position = action, session_id, position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> InterviewButton:
+        return cls(match["action"], int(match["sid"]), int(match["pos"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await flow_of(interaction).on_button(
+            interaction, self.action, self.session_id, self.position
+        )
+
+
+class RateYourselfButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PREFIX}:rate:(?P<sid>\d+)"
+):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Rate yourself",
+                style=discord.ButtonStyle.primary,
+                emoji="📝",
+                custom_id=f"{PREFIX}:rate:{session_id}",
+            )
+        )
+        self.session_id = session_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RateYourselfButton:
+        return cls(int(match["sid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await flow_of(interaction).on_rate_button(interaction, self.session_id)
+
+
+class SelfScoreSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"{PREFIX}:self:(?P<sid>\d+):(?P<pos>\d+)",
+):
+    def __init__(
+        self, session_id: int, position: int, label: str = "", current: int | None = None
+    ) -> None:
+        options = [
+            discord.SelectOption(
+                label=f"{s.value} · {s.label}", value=str(s.value), default=s.value == current
+            )
+            for s in Score
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"{PREFIX}:self:{session_id}:{position}",
+                placeholder=(label or f"Item {position + 1}")[:150],
+                options=options,
+                min_values=1,
+                max_values=1,
+            )
+        )
+        self.session_id, self.position = session_id, position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> SelfScoreSelect:
+        return cls(int(match["sid"]), int(match["pos"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        score = int(self.item.values[0])
+        await flow_of(interaction).on_self_score(interaction, self.session_id, self.position, score)
+
+
+DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
+
+
+def question_view(session_id: int, position: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in _BUTTONS:
+        view.add_item(InterviewButton(action, session_id, position))
+    return view
+
+
+def scorecard_view(session_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(RateYourselfButton(session_id))
+    return view
+
+
+class AnswerModal(discord.ui.Modal):
+    """The answer box. Submissions are handled by the flow's interaction listener (keyed by
+    custom_id), so a modal opened before a restart is still accepted after it."""
+
+    answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+        label="Your answer",
+        style=discord.TextStyle.paragraph,
+        max_length=ANSWER_MAX_CHARS,
+        placeholder="Write as you would speak it. Submit several times to add more.",
+    )
+
+    def __init__(self, session_id: int, position: int, title: str) -> None:
+        super().__init__(
+            title=title[:45], timeout=None, custom_id=f"{PREFIX}:answer:{session_id}:{position}"
+        )
+        self.answer.custom_id = "answer"
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        return None  # handled by InterviewFlow.on_interaction

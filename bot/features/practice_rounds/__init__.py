@@ -1,0 +1,1 @@
+"""Study-group practice rounds: one question for all, answers, votes, a panel (/practice)."""

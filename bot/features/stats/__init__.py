@@ -1,0 +1,1 @@
+"""Progress: per-user and per-server statistics, charts and the history export (/stats)."""
