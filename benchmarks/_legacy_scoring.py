@@ -108,6 +108,8 @@ class AnswerIndex:
             return False  # short terms (auc, knn, l2) must match exactly
         # The hyphenated or split form may span one word more or fewer than the cue.
         n = len(words)
+        if n > MAX_CUE_WORDS:  # longer than any window it indexed: it could never match these
+            return False
         for size in {max(1, n - 1), n, min(MAX_CUE_WORDS, n + 1)}:
             candidates = self.raw_by_len[size - 1]
             if candidates and process.extractOne(

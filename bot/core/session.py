@@ -15,7 +15,16 @@ from enum import StrEnum
 
 from bot.core.formats import InterviewFormat, Length, scale_phases
 from bot.core.questions import Phase, Question, RubricPoint, Track
-from bot.core.scoring import Score, effective_score, verdict_for, weighted_mean
+from bot.core.scoring import (
+    RubricResult,
+    Score,
+    effective_score,
+    score_for,
+    verdict_for,
+    weighted_mean,
+)
+
+UNANSWERED = int(Score.STRONG_NO_HIRE)
 
 
 class ItemStatus(StrEnum):
@@ -158,6 +167,18 @@ class ScorecardItem:
     def label(self) -> str:
         return f"{self.question.id} / {self.phase.name}" if self.phase else self.question.id
 
+    def explanation(self) -> RubricResult | None:
+        """Why the automatic score is what it is: evidence per point, caps by name.
+
+        Recomputed from the stored answer (scoring is deterministic); ``None`` for an item never
+        reached. When a moderator has edited the rubric since, ``explanation().score`` differs
+        from ``auto_score``, and adapters say so.
+        """
+        if self.status is ItemStatus.NOT_REACHED:
+            return None
+        phase = self.phase.name if self.phase else None
+        return score_for(self.question, self.answer_text, phase=phase, hints_used=self.hints_used)
+
 
 @dataclass(frozen=True, slots=True)
 class Scorecard:
@@ -173,10 +194,23 @@ class Scorecard:
         return tuple(i for i in self.items if i.status is not ItemStatus.NOT_REACHED)
 
     @property
+    def unanswered_items(self) -> tuple[ScorecardItem, ...]:
+        """Items the interview never reached because it was ended early."""
+        return tuple(i for i in self.items if i.status is ItemStatus.NOT_REACHED)
+
+    @property
     def mean(self) -> float | None:
-        """Weighted by minutes: a 10-minute phase counts more than a 2-minute intro."""
+        """Weighted by minutes: a 10-minute phase counts more than a 2-minute intro.
+
+        An item never reached counts as unanswered (Strong No Hire): stopping early can never
+        score better than answering. A session ended before any answer has no score at all.
+        """
+        if not any(i.score is not None for i in self.scored_items):
+            return None
         return weighted_mean(
-            (float(i.score), float(i.minutes)) for i in self.scored_items if i.score is not None
+            (float(i.score if i.status is not ItemStatus.NOT_REACHED else UNANSWERED), i.minutes)
+            for i in self.items
+            if i.score is not None or i.status is ItemStatus.NOT_REACHED
         )
 
     @property

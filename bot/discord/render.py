@@ -69,11 +69,32 @@ def _item_field(n: int, item: ScorecardItem) -> tuple[str, str]:
         lines.append("skipped")
     elif item.status is ItemStatus.TIMED_OUT:
         lines.append("time ran out")
-    if item.hints_used:
-        lines.append(f"{item.hints_used} hint(s)")
-    lines += [f"✓ {p}" for p in item.covered]
-    lines += [f"✗ {p}" for p in item.missed]
+    lines += explanation_lines(item)
     return clip(name, 256), clip("\n".join(lines) or "—", FIELD_LIMIT)
+
+
+def explanation_lines(item: ScorecardItem, quote_chars: int = 90) -> list[str]:
+    """✓ with the answer's own words, ✗ with what was expected (spoilered), caps by name."""
+    result = item.explanation()
+    if result is None:
+        return []
+    lines = []
+    for point in result.points:
+        if point.covered:
+            quote = f" · “{clip(point.evidence, quote_chars)}”" if point.evidence else ""
+            lines.append(f"✓ {point.point}{quote}")
+        else:
+            if point.misconception:
+                why = f"stated wrongly: {point.misconception}"
+            else:
+                why = point.explain or "expected: " + ", ".join(
+                    m.replace("|", " / ") for m in point.missing
+                )
+            lines.append(f"✗ {point.point} ||{clip(why, quote_chars * 2)}||")
+    lines += [f"⚠ {cap}" for cap in result.caps if cap.kind != "unanswered"]
+    if item.auto_score is not None and int(result.score) != item.auto_score:
+        lines.append("(the rubric has changed since this answer was scored)")
+    return lines
 
 
 def scorecard_embed(card: Scorecard) -> discord.Embed:
@@ -84,7 +105,12 @@ def scorecard_embed(card: Scorecard) -> discord.Embed:
         else "Nothing was answered, so there is no verdict."
     )
     if card.ended_early:
-        summary += "\nEnded early."
+        unanswered = len(card.unanswered_items)
+        summary += (
+            f"\nEnded early: the {unanswered} item(s) never reached count as unanswered (1/4)."
+            if unanswered
+            else "\nEnded early."
+        )
     embed = discord.Embed(
         title=f"Scorecard · {card.track.value} ({card.length.value})",
         description=summary,

@@ -37,7 +37,7 @@ def test_bank_path_env_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 def test_bundled_bank_loads_without_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BANK_PATH", raising=False)
     result = load_bank([bundled_bank_path()])
-    assert [str(p) for p in result.problems] == []
+    assert [str(p) for p in result.errors] == []  # warnings (weak cues) do not block loading
     assert result.ok
     assert len(result.questions) >= 1
     assert result.questions_checked == len(result.questions)
@@ -177,7 +177,7 @@ def test_dump_round_trip_is_exact_for_tricky_strings() -> None:
         for i, text in enumerate(ROUND_TRIP_STRINGS)
     ]
     result = parse_questions(dump_questions(questions), "export.yaml")
-    assert [str(p) for p in result.problems] == []
+    assert [str(p) for p in result.errors] == []
     assert result.questions == tuple(questions)
 
 
@@ -186,7 +186,11 @@ def test_dump_round_trip_of_fixtures_and_bundled_bank(monkeypatch: pytest.Monkey
     fixtures = load_bank([VALID]).questions
     bundled = load_bank([bundled_bank_path()]).questions
     assert fixtures and bundled
-    assert parse_questions(dump_questions(bundled), "export.yaml").questions == bundled
+    # One export per topic, as the bank is laid out (the whole bank is over the 1 MiB limit).
+    topics = sorted({(q.track, q.topic) for q in bundled})
+    for track, topic in topics:
+        chosen = tuple(q for q in bundled if (q.track, q.topic) == (track, topic))
+        assert parse_questions(dump_questions(chosen), "export.yaml").questions == chosen
     text = dump_questions(fixtures)
     assert parse_questions(text, "export.yaml").questions == fixtures
     assert dump_questions(parse_questions(text, "export.yaml").questions) == text  # stable

@@ -13,7 +13,15 @@ from typing import Any
 
 import yaml
 
-from bot.core.questions import Phase, Question, RubricPoint
+from bot.core.questions import (
+    DEFAULT_MISCONCEPTION_CAP,
+    Difficulty,
+    Misconception,
+    Phase,
+    Question,
+    RubricPoint,
+    Track,
+)
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -53,20 +61,34 @@ _Dumper.add_representer(_FlowList, _represent_flow)
 _Dumper.add_representer(_Cues, _represent_cues)
 
 
+def _misconception(wrong: Misconception, with_cap: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": wrong.text, "cues": _Cues(wrong.cues)}
+    if with_cap and wrong.cap != DEFAULT_MISCONCEPTION_CAP:
+        out["cap"] = wrong.cap
+    return out
+
+
 def _point(point: RubricPoint) -> dict[str, Any]:
     out: dict[str, Any] = {"point": point.point, "cues": _Cues(point.cues)}
     if point.weight != 1:
         out["weight"] = point.weight
+    if point.explain:
+        out["explain"] = point.explain
+    if point.misconceptions:
+        out["misconceptions"] = [_misconception(m, False) for m in point.misconceptions]
     return out
 
 
 def _phase(phase: Phase) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "name": phase.name,
         "minutes": phase.minutes,
         "prompt": phase.prompt,
         "rubric": [_point(p) for p in phase.rubric],
     }
+    if phase.misconceptions:
+        out["misconceptions"] = [_misconception(m, True) for m in phase.misconceptions]
+    return out
 
 
 def question_to_dict(question: Question) -> dict[str, Any]:
@@ -85,6 +107,8 @@ def question_to_dict(question: Question) -> dict[str, Any]:
     out["reference_answer"] = q.reference_answer
     if q.rubric:
         out["rubric"] = [_point(p) for p in q.rubric]
+    if q.misconceptions:
+        out["misconceptions"] = [_misconception(m, True) for m in q.misconceptions]
     if q.hints:
         out["hints"] = list(q.hints)
     if q.follow_ups:
@@ -94,6 +118,57 @@ def question_to_dict(question: Question) -> dict[str, Any]:
     if q.source != "original":
         out["source"] = q.source
     return out
+
+
+def question_from_dict(body: Any, origin: str = "") -> Question:
+    """The inverse of `question_to_dict`, for data that was validated when it was stored (e.g. a
+    guild question's JSON body). Every v2 field (explain, misconceptions, caps) comes back.
+    Raises KeyError, TypeError or ValueError on data that never passed the validator."""
+
+    def wrong(items: Any) -> tuple[Misconception, ...]:
+        return tuple(
+            Misconception(m["text"], tuple(m["cues"]), int(m.get("cap", DEFAULT_MISCONCEPTION_CAP)))
+            for m in items or ()
+        )
+
+    def points(items: Any) -> tuple[RubricPoint, ...]:
+        return tuple(
+            RubricPoint(
+                p["point"],
+                tuple(p["cues"]),
+                int(p.get("weight", 1)),
+                p.get("explain", ""),
+                wrong(p.get("misconceptions")),
+            )
+            for p in items or ()
+        )
+
+    return Question(
+        id=body["id"],
+        track=Track(body["track"]),
+        topic=body["topic"],
+        difficulty=Difficulty(body["difficulty"]),
+        minutes=int(body["minutes"]),
+        prompt=body["prompt"],
+        reference_answer=body["reference_answer"],
+        rubric=points(body.get("rubric")),
+        tags=tuple(body.get("tags") or ()),
+        hints=tuple(body.get("hints") or ()),
+        follow_ups=tuple(body.get("follow_ups") or ()),
+        phases=tuple(
+            Phase(
+                ph["name"],
+                int(ph["minutes"]),
+                ph["prompt"],
+                points(ph["rubric"]),
+                wrong(ph.get("misconceptions")),
+            )
+            for ph in body.get("phases") or ()
+        ),
+        source=body.get("source", "original"),
+        misconceptions=wrong(body.get("misconceptions")),
+        origin=origin,
+    )
 
 
 def dump_questions(questions: Iterable[Question]) -> str:

@@ -10,9 +10,11 @@ from types import MappingProxyType
 import yaml
 
 import bot
-from bot.core.bank.problems import BankLoadResult, Problem
+from bot.core.bank.limits import DOCUMENT_BYTES
+from bot.core.bank.nodes import Context
+from bot.core.bank.problems import BankLoadResult, ProblemLog
 from bot.core.bank.safe_yaml import compose, gc_paused
-from bot.core.bank.validator import Context, build_document
+from bot.core.bank.validator import build_document
 from bot.core.questions import Question, Track
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -54,54 +56,66 @@ def find_bank_files(paths: Iterable[Path | str]) -> list[Path]:
     return sorted(found.values(), key=lambda p: p.as_posix())
 
 
-def load_bank(paths: Iterable[Path | str]) -> BankLoadResult:
+def load_bank(paths: Iterable[Path | str], *, lint: bool = True) -> BankLoadResult:
     """Load and validate every YAML file under ``paths``; ids must be unique across all of them.
 
     Files in a ``<track>/<topic>.yaml`` layout (the folder is a track name) are also checked for
-    a matching ``track`` and ``topic``.
+    a matching ``track`` and ``topic``. Every file is held to the same limits as an upload
+    (`parse_questions`), including its size. With ``lint`` (the default: this is what authors
+    run), weak cues are reported as warnings (see `bot.core.bank.lint`).
     """
     files = find_bank_files(paths)
     known_ids: dict[str, str] = {}
-    problems: list[Problem] = []
+    log = ProblemLog()
     questions: list[Question] = []
     checked = 0
     with gc_paused():
         for path in files:
             folder = path.absolute().parent.name
             layout = (folder, path.stem, path.name) if folder in _TRACK_FOLDERS else None
-            ctx = Context(path.as_posix(), known_ids, problems, layout)
+            ctx = Context(path.as_posix(), known_ids, log, layout, lint)
             text = _read_text(path, ctx)
             if text is not None:
                 found, count = _parse(text, ctx)
                 questions.extend(found)
                 checked += count
-    return _result(questions, problems, tuple(p.as_posix() for p in files), checked)
+    return _result(questions, log, tuple(p.as_posix() for p in files), checked)
 
 
 def parse_questions(
-    text: str, filename: str, known_ids: Mapping[str, str] = _NO_IDS
+    text: str, filename: str, known_ids: Mapping[str, str] = _NO_IDS, *, lint: bool = False
 ) -> BankLoadResult:
     """Validate one YAML document (e.g. an uploaded file) without the folder/file-name checks.
 
     ``known_ids`` maps ids that already exist (in the bank) to where they come from; reusing one
-    is reported as a duplicate.
+    is reported as a duplicate. ``lint`` adds the weak-cue warnings (off by default: uploads and
+    forms report errors only).
     """
-    problems: list[Problem] = []
-    ctx = Context(filename, dict(known_ids), problems)
+    log = ProblemLog()
+    ctx = Context(filename, dict(known_ids), log, lint=lint)
     with gc_paused():
         questions, checked = _parse(text, ctx)
-    return _result(questions, problems, (filename,), checked)
+    return _result(questions, log, (filename,), checked)
 
 
 def _result(
-    questions: list[Question], problems: list[Problem], files: tuple[str, ...], checked: int
+    questions: list[Question], log: ProblemLog, files: tuple[str, ...], checked: int
 ) -> BankLoadResult:
-    problems.sort(key=lambda p: p.sort_key)  # stable: same-position problems keep walk order
-    return BankLoadResult(tuple(questions), tuple(problems), files, checked)
+    return BankLoadResult(
+        tuple(questions), tuple(log.sorted()), files, checked, log.errors, log.warnings
+    )
+
+
+def _too_large(ctx: Context) -> None:
+    ctx.report_at(1, 1, f"file is larger than {DOCUMENT_BYTES} bytes (1 MiB); split it by topic")
 
 
 def _read_text(path: Path, ctx: Context) -> str | None:
-    data = path.read_bytes()
+    with path.open("rb") as file:
+        data = file.read(DOCUMENT_BYTES + 1)
+    if len(data) > DOCUMENT_BYTES:
+        _too_large(ctx)
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -112,9 +126,27 @@ def _read_text(path: Path, ctx: Context) -> str | None:
 
 
 def _parse(text: str, ctx: Context) -> tuple[list[Question], int]:
-    """Compose one document (keeping positions) and validate it; a syntax error is one problem."""
+    """Compose one document (keeping positions) and validate it; a syntax error is one problem.
+
+    A document over the size limit, or one the bounded composer refused (aliases, custom tags,
+    too many nodes...), is not walked: its refusals are its problems.
+    """
+    if len(text) > DOCUMENT_BYTES or (
+        len(text) * 4 > DOCUMENT_BYTES  # else it cannot be over, whatever its characters
+        and len(text.encode("utf-8", "surrogatepass")) > DOCUMENT_BYTES
+    ):
+        _too_large(ctx)
+        return [], 0
     try:
-        root = compose(text)
+        root, clean = compose(text, lambda mark, message: _report_mark(ctx, mark, message))
+    except UnicodeEncodeError as exc:  # a str holding lone surrogates (not from a file)
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        ctx.report_at(line, column, f"text is not valid Unicode (U+{ord(text[exc.start]):04X})")
+        return [], 0
+    except RecursionError:  # pragma: no cover - only the pure-Python parser recurses
+        ctx.report_at(1, 1, "YAML syntax error: nested too deeply")
+        return [], 0
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -129,4 +161,11 @@ def _parse(text: str, ctx: Context) -> tuple[list[Question], int]:
         reason = getattr(exc, "reason", None) or str(exc)
         ctx.report_at(line, column, f"YAML syntax error: {reason}")
         return [], 0
+    if not clean:
+        return [], 0
     return build_document(root, ctx)
+
+
+def _report_mark(ctx: Context, mark: yaml.Mark | None, message: str) -> None:
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    ctx.report_at(line, column, message)

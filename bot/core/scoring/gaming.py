@@ -5,8 +5,9 @@ Both are judged on sentences, because a point is made in a sentence:
 - **Stuffing.** A sentence that strings three or more rubric terms together with almost nothing
   else (no function words, no words of its own) is a list of terms, not an explanation. When most
   of the credited terms of an answer sit in such lists, the answer is capped at No Hire.
-- **Echo.** A sentence whose content words nearly all come from the prompt adds nothing: its
-  terms earn no credit, and an answer that is mostly echo is capped at No Hire.
+- **Echo.** A sentence whose content words nearly all come from the prompt, and that holds no
+  rubric term of its own, adds nothing: the prompt's words in it earn no credit, and an answer
+  that is mostly echo is capped at No Hire.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ LIST_MAX_FUNCTION = 0.12  # share of function words in a sentence that is a list
 LIST_MIN_GLUE = 0.15  # "X and Y and Z and ...": share of "and"/"or"
 LIST_MIN_CLAUSES = 4  # "X, Y, Z, W": many clauses ...
 LIST_MAX_CLAUSE_WORDS = 3.0  # ... of a few words each
+STUFFED_MIN_WORDS = 8
 ANSWER_MIN_FUNCTION = 0.10  # below this share of function words an answer is a list of terms
 STUFFED_SHARE = 0.75  # share of credited terms inside list sentences ...
 LISTY_ANSWER_FUNCTION = 0.25  # ... in an answer this short of function words: stuffed
@@ -69,12 +71,14 @@ class SentenceStats:
     echo_share: float  # share of the answer's content words in echo sentences
     function_share: float  # function words among the answer's words ("and"/"or" aside)
     glue_share: float  # "and"/"or" among all its words
+    words: int
 
 
 def sentence_stats(
     tokens: tuple[Token, ...],
     cue_spans: list[tuple[int, int]],
     prompt_keys: frozenset[str],
+    informative: frozenset[int] = frozenset(),
 ) -> SentenceStats:
     """Classify each sentence as a list of terms, an echo of the prompt, or prose."""
     in_cue = [False] * len(tokens)
@@ -96,7 +100,7 @@ def sentence_stats(
     glue: dict[int, int] = {}
     content: dict[int, int] = {}
     echoed: dict[int, int] = {}
-    for token in tokens:
+    for i, token in enumerate(tokens):
         s = token.sentence
         if token.kind == WORD and token.text in GLUE:
             glue[s] = glue.get(s, 0) + 1
@@ -106,7 +110,7 @@ def sentence_stats(
             content[s] = content.get(s, 0) + 1
             if echo_key(token) in prompt_keys:
                 echoed[s] = echoed.get(s, 0) + 1
-        else:
+        elif not in_cue[i]:  # "before" inside the cue "before joining" is no sign of prose
             function[s] = function.get(s, 0) + 1
     list_like = frozenset(
         s
@@ -117,7 +121,7 @@ def sentence_stats(
     echo = frozenset(
         s
         for s, n in content.items()
-        if n >= ECHO_MIN_CONTENT and echoed.get(s, 0) / n >= ECHO_OVERLAP
+        if n >= ECHO_MIN_CONTENT and echoed.get(s, 0) / n >= ECHO_OVERLAP and s not in informative
     )
     total = sum(content.values())
     echo_share = sum(content[s] for s in echo) / total if total else 0.0
@@ -128,6 +132,7 @@ def sentence_stats(
         echo_share,
         sum(function.values()) / n_words if n_words else 0.0,
         n_glue / (n_words + n_glue) if n_words + n_glue else 0.0,
+        n_words + n_glue,
     )
 
 
@@ -147,8 +152,8 @@ def is_stuffed(credited_sentences: list[int], stats: SentenceStats) -> bool:
     Measured on graded answers: strong answers, terse ones included, keep 15 % or more function
     words; term lists keep almost none, or pad themselves with "and ... and ...".
     """
-    if len(credited_sentences) < LIST_MIN_TERMS:
-        return False
+    if len(credited_sentences) < LIST_MIN_TERMS or stats.words < STUFFED_MIN_WORDS:
+        return False  # a one-line answer to a one-line question may be terse and right
     if stats.function_share < ANSWER_MIN_FUNCTION or stats.glue_share >= LIST_MIN_GLUE:
         return True
     in_lists = sum(1 for s in credited_sentences if s in stats.list_like)

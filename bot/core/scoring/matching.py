@@ -27,7 +27,7 @@ FUZZY_MIN_LETTERS = 5
 Span = tuple[int, int]  # token indices [start, end)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # interned by compile_cue: identity is equality
 class Pattern:
     """One cue alternative, compiled."""
 
@@ -40,7 +40,7 @@ class Pattern:
     fuzzable: bool  # has a word long enough to forgive a typo in
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Cue:
     text: str  # as written in the bank, without the required mark
     required: bool
@@ -107,6 +107,8 @@ class AnswerIndex:
         spans = list(self._exact(pattern))
         if not spans and not strict and pattern.fuzzable and self._by_initial:
             spans = list(self._fuzzy(pattern))
+        if not spans and not strict and len(pattern.keys) > 1:
+            spans = list(self._gapped(pattern))
         return spans
 
     def _exact(self, pattern: Pattern) -> Iterator[Span]:
@@ -159,8 +161,27 @@ class AnswerIndex:
     def _first(self, word: str) -> int:
         return next(i for i, t in enumerate(self.tokens) if t.text == word)
 
+    def _gapped(self, pattern: Pattern) -> Iterator[Span]:
+        """The phrase's words in order within one clause, with up to two words slipped in."""
+        tokens, n, keys = self.tokens, len(self.tokens), pattern.keys
+        for start in self._by_key.get(keys[0], ()):
+            clause, pos, gap, k = tokens[start].clause, start + 1, 0, 1
+            while k < len(keys) and pos < n and tokens[pos].clause == clause:
+                if tokens[pos].key == keys[k]:
+                    k += 1
+                elif gap < MAX_GAP and _gap_ok(tokens[pos]):
+                    gap += 1
+                else:
+                    break
+                pos += 1
+            if k == len(keys) and self._numbers_agree(pattern, start, pos):
+                yield start, pos
+
     def _fuzzy(self, pattern: Pattern) -> Iterator[Span]:
-        options = [self._near_keys(w, k) for w, k in zip(pattern.words, pattern.keys, strict=True)]
+        options = [
+            self._near_keys(w, k) if len(w) >= FUZZY_MIN_LETTERS else frozenset((k,))
+            for w, k in zip(pattern.words, pattern.keys, strict=True)
+        ]
         if all(len(o) == 1 for o in options):
             return
         n, size = len(self.tokens), len(options)
@@ -173,6 +194,14 @@ class AnswerIndex:
                     and self._numbers_agree(pattern, start, end)
                 ):
                     yield start, end
+
+
+MAX_GAP = 2  # words a candidate may slip into a phrase: "train (just the new) head"
+_NO_GAP = frozenset(("not", "no", "never", "without", "nor", "instead", "rather"))
+
+
+def _gap_ok(token: Token) -> bool:
+    return not (token.text in _NO_GAP or token.text.endswith("n't"))
 
 
 def token_text(tokens: tuple[Token, ...], span: Span) -> str:

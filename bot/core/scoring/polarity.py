@@ -47,7 +47,8 @@ _AVOIDANCE = _words(
     "avoid avoids avoiding prevent prevents preventing prevention without no not never "
     "guard guards mitigate mitigates reduce reduces reducing eliminate eliminates "
     "minimise minimize minimises minimizes stop stops catch catches detect detects "
-    "detecting fix fixes against free"
+    "detecting fix fixes against free missing lack lacks lacking absent absence wrong incorrect "
+    "fail fails failing cannot"
 )
 # Problems whose very name is what a strong answer warns about.
 _PROBLEM_WORDS = _words("leakag leak overfit underfit deadlock hallucin contamin")

@@ -107,8 +107,7 @@ _TOKEN = re.compile(
 )
 # Words that end a clause: negation does not reach past them.
 CLAUSE_WORDS = _words(
-    "but however although though whereas while because since so instead yet unless "
-    "otherwise then which who"
+    "but however although though whereas while because since so yet unless otherwise then which who"
 )
 
 _DERIV_FREE = re.compile(r"(?:e|s|es|ed|d|ing|ings|y|ies|ied|ly|er|ers)?")
@@ -193,9 +192,14 @@ def tokenize(text: str) -> Tokens:
                 raw, start = raw[1:], start + 1  # "82.6%-85.4%" is a range, not a negative
             tokens.extend(_number_tokens(raw, start, end, sentence, clause))
         elif kind == "bigo":
-            _head, _, inner = raw.partition("(")
-            code = "o(" + _compact_maths(inner[:-1]) + ")"
-            tokens.append(Token(CODE, code, code, start, end, sentence, clause))
+            # "O(n log n)": a marker, the inside as ordinary tokens, a closing marker; so the cue
+            # "O(n log n)" meets "O(n·log n)" and "O(nlogn)", "log n" meets it too, "on" never.
+            inner = raw.partition("(")[2][:-1]
+            inner = re.sub(r"[()*]", " ", inner.replace("**", "^"))
+            tokens.append(Token(CODE, "o(", "o(", start, end, sentence, clause))
+            for part in tokenize(inner).tokens:
+                tokens.append(part._replace(start=start, end=end, sentence=sentence, clause=clause))
+            tokens.append(Token(CODE, ")", ")", start, end, sentence, clause))
         else:  # power, code
             code = _compact_maths(raw)
             tokens.append(Token(CODE, code, code, start, end, sentence, clause))

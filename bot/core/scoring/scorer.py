@@ -1,0 +1,253 @@
+"""One answer against one rubric: the steps the package docstring describes, in order."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from bot.core.questions import Misconception, Question, RubricPoint
+from bot.core.scoring.gaming import (
+    SentenceStats,
+    is_echo,
+    is_stuffed,
+    prompt_keys,
+    sentence_stats,
+)
+from bot.core.scoring.matching import AnswerIndex, Cue, Pattern, Span, compile_cue
+from bot.core.scoring.polarity import is_problem_cue, negated
+from bot.core.scoring.results import Cap, PointResult, RubricResult
+from bot.core.scoring.scale import Score, hint_cap, score_for_coverage
+from bot.core.scoring.text import Token, tokenize
+
+QUOTE_CHARS = 140
+# Only this much of an answer is read: about 2,000 words, far past any answer typed within a
+# question's time, so a pasted book costs bounded time and memory instead of seconds per call.
+MAX_SCORED_CHARS = 12_000
+GAMING_CAP = 2
+
+
+def cues_needed(cue_count: int) -> int:
+    return max(1, math.ceil(cue_count / 2))
+
+
+@lru_cache(maxsize=1024)
+def _prompt(prompt: str) -> tuple[AnswerIndex, frozenset[str]]:
+    tokens = tokenize(prompt)
+    return AnswerIndex(tokens), prompt_keys(tokens.tokens)
+
+
+@lru_cache(maxsize=16384)
+def _live_patterns(cue: Cue, prompt: str) -> tuple[Pattern, ...]:
+    """The cue's alternatives that the prompt does not already say."""
+    if not prompt:
+        return cue.patterns
+    index = _prompt(prompt)[0]
+    return tuple(p for p in cue.patterns if not index.find(p, strict=True))
+
+
+class _Scorer:
+    """One answer against one rubric; small enough to read top to bottom."""
+
+    def __init__(self, answer: str, prompt: str) -> None:
+        self.answer = answer
+        self.prompt = prompt
+        self.index = AnswerIndex.build(answer)
+        self.tokens: tuple[Token, ...] = self.index.tokens
+        self.all_spans: list[Span] = []
+        self._found: dict[int, list[Span]] = {}  # by id: patterns are interned by compile_cue
+
+    def spans(self, pattern: Pattern) -> list[Span]:
+        found = self._found.get(id(pattern))
+        if found is None:
+            found = self._found[id(pattern)] = self.index.find(pattern)
+            self.all_spans.extend(found)
+        return found
+
+    def asserted(self, patterns: Iterable[Pattern], point_text: str | None) -> list[Span]:
+        """Occurrences not denied by their clause (problem cues ignore negation)."""
+        out = []
+        for pattern in patterns:
+            exempt = point_text is not None and is_problem_cue(point_text, pattern.key)
+            for span in self.spans(pattern):
+                if exempt or not negated(self.tokens, *span):
+                    out.append(span)
+        return out
+
+    def quote(self, span: Span) -> str:
+        sentence = self.tokens[span[0]].sentence
+        same = [t for t in self.tokens if t.sentence == sentence]
+        start, end = same[0].start, same[-1].end
+        focus_start, focus_end = self.tokens[span[0]].start, self.tokens[span[1] - 1].end
+        if end - start > QUOTE_CHARS:
+            half = max(0, (QUOTE_CHARS - (focus_end - focus_start)) // 2)
+            start = max(start, focus_start - half)
+            end = min(end, focus_end + half)
+        text = " ".join(self.answer[start:end].split())
+        prefix = "…" if start > same[0].start else ""
+        suffix = "…" if end < same[-1].end else ""
+        return f"{prefix}{text}{suffix}"
+
+    def misconception_sentence(self, misconception: Misconception) -> Span | None:
+        """A sentence stating every cue of the misconception, un-negated."""
+        common: set[int] | None = None
+        first: dict[int, Span] = {}
+        for cue_text in misconception.cues:
+            cue = compile_cue(cue_text)
+            spans = self.asserted(cue.patterns, None)
+            sentences = {self.tokens[s[0]].sentence for s in spans}
+            for span in spans:
+                first.setdefault(self.tokens[span[0]].sentence, span)
+            common = sentences if common is None else common & sentences
+            if not common:
+                return None
+        return first[min(common)] if common else None
+
+
+def score_answer(
+    answer: str,
+    rubric: Sequence[RubricPoint],
+    hints_used: int = 0,
+    *,
+    prompt: str = "",
+    misconceptions: Sequence[Misconception] = (),
+) -> RubricResult:
+    """Score one answer against a rubric; ``prompt`` is what the candidate was shown."""
+    if not answer.strip():
+        points = tuple(
+            PointResult(p.point, p.weight, False, (), missing=_cue_names(p.cues), explain=p.explain)
+            for p in rubric
+        )
+        cap = Cap("unanswered", Score.STRONG_NO_HIRE, "no answer was given")
+        return RubricResult(
+            Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,)
+        )
+    scorer = _Scorer(answer[:MAX_SCORED_CHARS], prompt)
+    compiled = [[compile_cue(c) for c in rp.cues] for rp in rubric]
+    stats = _sentence_stats(scorer, compiled)
+    credited: list[tuple[int, Span]] = []  # (point index, span) of every credited cue
+    points: list[PointResult] = []
+    for number, (rp, cues) in enumerate(zip(rubric, compiled, strict=True)):
+        point, spans = _score_point(scorer, rp, cues, stats.echo)
+        points.append(point)
+        credited += [(number, s) for s in spans]
+    total = sum(p.weight for p in points)
+    coverage = sum(p.weight for p in points if p.covered) / total if total else 0.0
+    raw = score_for_coverage(coverage)
+    caps = _caps(scorer, hints_used, misconceptions, stats, credited, points)
+    cap = min((c.limit for c in caps), default=Score.STRONG_HIRE)
+    return RubricResult(Score(min(raw, cap)), raw, coverage, cap, tuple(points), tuple(caps))
+
+
+def _sentence_stats(scorer: _Scorer, compiled: list[list[Cue]]) -> SentenceStats:
+    """Find every rubric term once; a sentence holding a term the prompt lacks is no echo."""
+    informative: set[int] = set()
+    for cues in compiled:
+        for cue in cues:
+            live = _live_patterns(cue, scorer.prompt)
+            for pattern in cue.patterns:
+                spans = scorer.spans(pattern)
+                if pattern in live:
+                    informative.update(scorer.tokens[s[0]].sentence for s in spans)
+    keys = _prompt(scorer.prompt)[1] if scorer.prompt else frozenset()
+    return sentence_stats(scorer.tokens, scorer.all_spans, keys, frozenset(informative))
+
+
+def _score_point(
+    scorer: _Scorer, rp: RubricPoint, cues: list[Cue], echo: frozenset[int]
+) -> tuple[PointResult, list[Span]]:
+    matched: list[str] = []
+    missing: list[str] = []
+    spans: list[Span] = []
+    evidence_spans: list[tuple[bool, Span]] = []
+    adds_to_prompt = False  # a point needs one term the prompt does not already say ...
+    can_add = False  # ... when it has such a term at all
+    for cue in cues:
+        live = _live_patterns(cue, scorer.prompt)
+        can_add = can_add or bool(live)
+        found: list[Span] = []
+        for pattern in cue.patterns:
+            is_live = pattern in live
+            for span in scorer.asserted((pattern,), rp.point):
+                # Words the prompt already says earn nothing in a sentence that only repeats it.
+                if is_live or scorer.tokens[span[0]].sentence not in echo:
+                    found.append(span)
+                    adds_to_prompt = adds_to_prompt or is_live
+        if found:
+            matched.append(cue.text)
+            spans += found
+            evidence_spans.append((not cue.required, min(found)))
+        else:
+            missing.append(cue.text)
+    required_ok = all(cue.text in matched for cue in cues if cue.required)
+    covered = (
+        required_ok and len(matched) >= cues_needed(len(cues)) and (adds_to_prompt or not can_add)
+    )
+    misconception = ""
+    for wrong in rp.misconceptions:
+        if scorer.misconception_sentence(wrong) is not None:
+            misconception, covered = wrong.text, False
+            break
+    required_missing = [c.text for c in cues if c.required and c.text in missing]
+    missing = required_missing + [m for m in missing if m not in required_missing]
+    # The quote shows a required cue's sentence when there is one, else the earliest match.
+    evidence = scorer.quote(min(evidence_spans)[1]) if covered and evidence_spans else ""
+    result = PointResult(
+        rp.point, rp.weight, covered, tuple(matched), evidence, tuple(missing), misconception,
+        rp.explain,
+    )  # fmt: skip
+    return result, spans if covered else []
+
+
+def _caps(
+    scorer: _Scorer,
+    hints_used: int,
+    misconceptions: Sequence[Misconception],
+    stats: SentenceStats,
+    credited: list[tuple[int, Span]],
+    points: list[PointResult],
+) -> list[Cap]:
+    caps: list[Cap] = []
+    if hints_used > 0:
+        caps.append(Cap("hints", hint_cap(hints_used), f"{hints_used} hint(s) used"))
+    for wrong in misconceptions:
+        span = scorer.misconception_sentence(wrong)
+        if span is not None:
+            caps.append(
+                Cap("misconception", Score(wrong.cap), f"{wrong.text} (“{scorer.quote(span)}”)")
+            )
+    covered_sentences = [scorer.tokens[s[0]].sentence for n, s in credited if points[n].covered]
+    if is_stuffed(covered_sentences, stats):
+        caps.append(
+            Cap("stuffing", Score(GAMING_CAP), "the rubric's terms are listed, not explained")
+        )
+    if is_echo(stats):
+        caps.append(Cap("echo", Score(GAMING_CAP), "the answer mostly repeats the question"))
+    return caps
+
+
+def cue_found(answer: str, cue: str, point: str = "") -> bool:
+    """Whether the answer asserts the cue (any alternative, not denied): for tests and tools."""
+    scorer = _Scorer(answer, "")
+    return bool(scorer.asserted(compile_cue(cue).patterns, point))
+
+
+def _cue_names(cues: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c.removeprefix("+") for c in cues)
+
+
+def score_for(
+    question: Question, answer: str, *, phase: str | None = None, hints_used: int = 0
+) -> RubricResult:
+    """Score an answer to a question, or to one phase of a system-design question."""
+    rubric = question.rubric
+    misconceptions = question.misconceptions
+    prompt = question.prompt
+    if phase is not None:
+        matches = [p for p in question.phases if p.name == phase]
+        if not matches:
+            raise KeyError(f"{question.id} has no phase {phase!r}")
+        rubric = matches[0].rubric
+        misconceptions = (*question.misconceptions, *matches[0].misconceptions)
+        prompt = f"{question.prompt}\n\n{matches[0].prompt}"
+    return score_answer(answer, rubric, hints_used, prompt=prompt, misconceptions=misconceptions)
