@@ -22,6 +22,7 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from . import _limits
 from ._driver import InteractionDriver, InteractionResult
 from ._gateway import Gateway
 from ._rest import RateLimits, RequestRecord, RestApi
@@ -50,6 +51,7 @@ class FakeDiscord(InteractionDriver):
     def __init__(self, *, token: str = "token", callback_deadline: float = 3.0) -> None:
         self.token = token
         self.callback_deadline = callback_deadline  # Discord drops interactions not answered in 3 s
+        self.upload_limit = _limits.UPLOAD_LIMIT  # bytes per request, both ways (413 40005)
         self.world = World()
         self.world.emit = lambda event, data: self.gateway.dispatch(event, data)
         self.world.changed = self.notify
