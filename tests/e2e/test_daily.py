@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import discord
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from bot.features.config.permissions import NOT_A_MODERATOR
 from bot.features.daily.commands import DailyCommands
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery
 from tests.e2e.conftest import BotFactory
-from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage
+from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage, InvalidInteraction
 
 Running = tuple[App, MockInterviewBot]
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the FakeClock's start: 10:00 in Berlin
@@ -38,7 +39,7 @@ async def setup_daily(
     fake: FakeDiscord, w: DefaultWorld, member: Any = None, **options: Any
 ) -> FakeMessage:
     result = await fake.slash(
-        member or w.alice, w.interviews, "daily", subcommand="setup", options=options
+        member or w.alice, w.interviews, "daily-admin", subcommand="setup", options=options
     )
     return await result.final_message()
 
@@ -78,6 +79,11 @@ async def test_daily_commands_are_synced_with_descriptions(
 ) -> None:
     daily = fake_discord.command("daily")
     subs = {o["name"]: o for o in daily["options"]}
+    assert set(subs) == {"question", "subscribe", "unsubscribe", "streak"}
+    assert daily["default_member_permissions"] is None
+    admin = fake_discord.command("daily-admin")  # Discord hides it from members
+    assert admin["default_member_permissions"] == str(discord.Permissions(manage_guild=True).value)
+    subs |= {o["name"]: o for o in admin["options"]}
     assert set(subs) == {"setup", "stop", "question", "subscribe", "unsubscribe", "streak"}
     assert all(s["description"] for s in subs.values())
     setup = {o["name"]: o for o in subs["setup"]["options"]}
@@ -89,16 +95,24 @@ async def test_daily_commands_are_synced_with_descriptions(
     assert subscribe["time"]["required"] and subscribe["timezone"]["autocomplete"]
     shown = await fake_discord.slash(world.bob, world.general, "help")
     text = (await shown.final_message()).text()
-    assert "/daily setup" in text and "/daily streak" in text
+    assert "/daily-admin setup" in text and "/daily streak" in text
 
 
 async def test_setup_is_refused_for_members_without_manage_server(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running
 ) -> None:
     app, _ = running
-    for sub, options in (("setup", {"time": "09:00"}), ("setup", {}), ("stop", {})):
+    cases = (("setup", {"time": "09:00"}), ("setup", {}), ("stop", {}))
+    for sub, options in cases:
+        with pytest.raises(InvalidInteraction, match="lacks the permissions"):
+            await fake_discord.slash(
+                world.bob, world.general, "daily-admin", subcommand=sub, options=options
+            )
+    # A server that shows /daily-admin to everyone (Server Settings > Integrations): refused.
+    fake_discord.allow_command(world.guild, "daily-admin", world.guild.roles[0])
+    for sub, options in cases:
         result = await fake_discord.slash(
-            world.bob, world.general, "daily", subcommand=sub, options=options
+            world.bob, world.general, "daily-admin", subcommand=sub, options=options
         )
         message = await result.final_message()
         assert message.ephemeral and message.content == NOT_A_MODERATOR
@@ -135,7 +149,7 @@ async def test_setup_validates_shows_and_stops(
     again = await setup_daily(fake_discord, world)
     assert "**on**" in again.content and ":F>" in again.content
 
-    stopped = await fake_discord.slash(world.alice, world.general, "daily", subcommand="stop")
+    stopped = await fake_discord.slash(world.alice, world.general, "daily-admin", subcommand="stop")
     assert "is off" in (await stopped.final_message()).content
     assert (await app.guild_settings.get(world.guild.id)).daily_channel_id is None
 
@@ -146,7 +160,7 @@ async def test_timezone_autocomplete_filters_iana_names(
     result = await fake_discord.autocomplete(
         world.alice,
         world.general,
-        "daily",
+        "daily-admin",
         subcommand="setup",
         focused="timezone",
         options={"timezone": "berl"},
@@ -222,7 +236,7 @@ async def test_stop_ends_the_posts(
 ) -> None:
     _, bot = running
     await setup_daily(fake_discord, world, channel=world.general, time="11:00", timezone="UTC")
-    stopped = await fake_discord.slash(world.alice, world.general, "daily", subcommand="stop")
+    stopped = await fake_discord.slash(world.alice, world.general, "daily-admin", subcommand="stop")
     await stopped.final_message()
     clock.advance(days=1)
     await scheduler_of(bot).settled()

@@ -337,7 +337,9 @@ class InteractionDriver:
         required = cmd.get("default_member_permissions")
         if member is not None and required is not None:
             needed = int(required) or ALL_PERMISSIONS  # "0": administrators only
-            if not member.has(needed):
+            overrides = self.world.command_roles.get((member.guild.id, path[0]), set())
+            roles = {member.guild.id, *(r.id for r in member.roles)}  # @everyone's id: guild's
+            if not member.has(needed) and not overrides & roles:
                 raise InvalidInteraction(f"{member.name} lacks the permissions to see /{path[0]}")
         defs: list[JSON] = cmd.get("options") or []
         top: list[JSON] = []

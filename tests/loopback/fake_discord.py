@@ -257,6 +257,11 @@ class FakeDiscord(InteractionDriver):
     def allow(self, channel: FakeChannel, action: str) -> None:
         channel.refusals.pop(action, None)
 
+    def allow_command(self, guild: FakeGuild, name: str, role: FakeRole) -> None:
+        """What a server admin does in Server Settings > Integrations: members with ``role`` may
+        see and use the top-level command ``name`` whatever its default_member_permissions."""
+        self.world.command_roles.setdefault((guild.id, name), set()).add(role.id)
+
     def refuse_dms(self, who: Who, refuse: bool = True) -> None:
         """Sending to this user's DM channel answers 403 50007 (opening the channel still works)."""
         who.user.refuses_dms = refuse

@@ -38,7 +38,7 @@ class ReviewMixin(FlowBase):
         if suggestion is None:
             await reply(
                 interaction,
-                "No suggestions are waiting. Members propose questions with /bank suggest.",
+                "No suggestions are waiting. Members propose questions with /suggest.",
             )
             return
         groups = render.suggestion_embeds(suggestion)

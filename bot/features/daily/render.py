@@ -16,7 +16,7 @@ from bot.features.daily.service import (
     StreakView,
 )
 
-SETUP_EXAMPLE = "/daily setup channel:#daily time:09:00 timezone:Europe/Berlin"
+SETUP_EXAMPLE = "/daily-admin setup channel:#daily time:09:00 timezone:Europe/Berlin"
 
 
 def _day(day: date) -> str:
