@@ -116,6 +116,17 @@ class RedactingFilter(logging.Filter):
 FILTER = RedactingFilter()
 
 
+def label(obj: object) -> str:
+    """What a log line may say about an event or view: its type and its numeric ids
+    (``session_id=12``), never its texts (an event's repr can hold a member's answers)."""
+    ids = []
+    for name in getattr(obj, "__dataclass_fields__", {}) or getattr(obj, "__slots__", ()):
+        value = getattr(obj, name, None)
+        if (name == "id" or name.endswith("_id")) and isinstance(value, int):
+            ids.append(f"{name}={value}")
+    return f"{type(obj).__name__}({', '.join(ids)})"
+
+
 def remember(values: Iterable[str]) -> None:
     FILTER.remember(values)
 

@@ -10,7 +10,6 @@ does (documented in the API reference: messages, embeds, components, application
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -147,10 +146,10 @@ def fit_modal(modal: discord.ui.Modal) -> discord.ui.Modal:
     modal.title = clip(modal.title, MODAL_TITLE)
     for item in modal.walk_children():
         if isinstance(item, discord.ui.TextInput):
-            with warnings.catch_warnings():  # TextInput.label is deprecated in favour of Label
-                warnings.simplefilter("ignore", DeprecationWarning)
-                if item.label:
-                    item.label = clip(item.label, TEXT_INPUT_LABEL)
+            # TextInput.label warns (deprecated in favour of Label): set the component itself
+            component = getattr(item, "_underlying", None)
+            if component is not None and component.label:
+                component.label = clip(component.label, TEXT_INPUT_LABEL)
             if item.placeholder:
                 item.placeholder = clip(item.placeholder, TEXT_INPUT_PLACEHOLDER)
             if item.default:

@@ -126,3 +126,14 @@ def test_filter_redacts_formatted_payloads() -> None:
     )
     flt.filter(other)
     assert "abc" not in other.getMessage() and "a typed value" not in other.getMessage()
+
+
+def test_events_are_logged_by_type_and_ids_only() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, slots=True)
+    class Event:
+        session_id: int
+        answer_text: str
+
+    assert logs.label(Event(12, ANSWER)) == "Event(session_id=12)"
