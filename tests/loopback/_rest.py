@@ -629,6 +629,14 @@ def _command_problems(cmd: Any, where: str, *, top: bool = True) -> list[str]:
         problems.append(f"{where}: at most 25 options and 25 choices")
     if cmd.get("choices") and cmd.get("autocomplete"):
         problems.append(f"{where}: autocomplete cannot be used with choices")
+    for key, low in (("min_length", 0), ("max_length", 1)):
+        if cmd.get(key) is not None and not low <= cmd[key] <= _limits.STRING_OPTION:
+            problems.append(f"{where}.{key}: must be {low}-{_limits.STRING_OPTION}")
+    for i, choice in enumerate(cmd.get("choices") or []):
+        if not 1 <= len(str(choice.get("name", ""))) <= _limits.CHOICE_NAME:
+            problems.append(f"{where}.choices[{i}].name: must be 1-100 characters")
+        if isinstance(choice.get("value"), str) and len(choice["value"]) > _limits.CHOICE_VALUE:
+            problems.append(f"{where}.choices[{i}].value: at most 100 characters")
     for i, opt in enumerate(options):
         problems += _command_problems(opt, f"{where}.options[{i}]", top=False)
     return problems

@@ -130,3 +130,18 @@ async def test_members_cannot_type_or_upload_more_than_discord_allows(
         await fake_discord._option_value(
             {"type": 11, "name": "file"}, attachment, {}, world.bob, world.general
         )
+
+
+async def test_command_bodies_over_the_limits_are_refused(
+    fake_discord: FakeDiscord, world: DefaultWorld, bot: LimitsBot
+) -> None:
+    @app_commands.command(name="essay", description="Too long an option")
+    async def essay(
+        interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 6001]
+    ) -> None:
+        await interaction.response.send_message("ok")
+
+    guild = discord.Object(world.guild.id)
+    bot.tree.add_command(essay, guild=guild)
+    error = await _refused(bot.tree.sync(guild=guild))
+    assert error.code == 50035 and "max_length: must be 1-6000" in error.text
