@@ -14,8 +14,10 @@ from discord import app_commands
 from discord.ext import commands
 
 import bot.features
+from bot import logs
 from bot.app import App
-from bot.discord.guard import reply
+from bot.discord.guard import describe, reply
+from bot.discord.limits import typed_values
 
 if TYPE_CHECKING:
     from bot.features.interviews.flow import InterviewFlow
@@ -59,6 +61,21 @@ class MockInterviewBot(commands.Bot):
         if not self.app.scheduler_started:
             await self.app.start_scheduler()  # timers resume from the database
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        # Logging is configured by now (the CLI sets it up before starting the bot): from here
+        # on no handler writes the token, interaction tokens or what members typed.
+        logs.install(token)
+        await super().start(token, reconnect=reconnect)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            # Runs while the gateway event is parsed, before any handler task starts: whatever
+            # a handler logs later about this interaction's token or modal text (answers) is
+            # redacted. Slash option values (topics, times, zones) are not secret.
+            interaction = args[0]
+            logs.remember([interaction.token, *typed_values(interaction.data, options=False)])
+        super().dispatch(event_name, *args, **kwargs)
+
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""
         self._closers.append(closer)
@@ -76,9 +93,7 @@ class MockInterviewBot(commands.Bot):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         log.error(
-            "command %s failed:\n%s",
-            interaction.command and interaction.command.qualified_name,
-            "".join(traceback.format_exception(error)),
+            "%s failed:\n%s", describe(interaction), "".join(traceback.format_exception(error))
         )
         try:
             await reply(

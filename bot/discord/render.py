@@ -10,10 +10,11 @@ from discord import app_commands
 
 from bot.core.scoring import Score
 from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
+from bot.discord import limits
 
 ACCENT = discord.Colour.blurple()
-FIELD_LIMIT = 1024
-EMBED_TOTAL_LIMIT = 6000
+FIELD_LIMIT = limits.FIELD_VALUE
+EMBED_TOTAL_LIMIT = limits.EMBEDS_TOTAL
 
 
 def timestamp(when: datetime, style: str = "R") -> str:
@@ -21,8 +22,7 @@ def timestamp(when: datetime, style: str = "R") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+clip = limits.clip  # kept here: feature renderers import it from this module
 
 
 def question_embed(item: ItemView) -> discord.Embed:

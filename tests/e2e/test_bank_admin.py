@@ -17,7 +17,7 @@ from bot.features.config.permissions import NOT_A_MODERATOR
 from bot.storage.models import AuditEntry, GuildQuestion
 from tests.e2e.conftest import BotFactory
 from tests.factories import question
-from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage
+from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage, InvalidInteraction
 
 Running = tuple[App, MockInterviewBot]
 
@@ -34,7 +34,12 @@ FORM = {
 ADD = {"track": "technical", "topic": "bias-variance", "difficulty": "medium", "minutes": 5}
 
 
+MANAGE_SERVER = discord.Permissions(manage_guild=True).value
+
+
 async def bank(fake: FakeDiscord, who: Any, channel: Any, sub: str, **options: Any) -> Any:
+    if sub == "suggest":  # members' command: top-level, since /bank is hidden from them
+        return await fake.slash(who, channel, "suggest", options=options)
     return await fake.slash(who, channel, "bank", subcommand=sub, options=options)
 
 
@@ -89,8 +94,12 @@ async def test_commands_are_synced_and_described(
     assert command["description"] and command.get("contexts") in (None, [0])
     subs = {o["name"]: o for o in command["options"]}
     assert set(subs) == {
-        "add", "suggest", "edit", "retire", "show", "list", "import", "export", "review", "log",
+        "add", "edit", "retire", "show", "list", "import", "export", "review", "log",
     }  # fmt: skip
+    assert command["default_member_permissions"] == str(MANAGE_SERVER)  # hidden from members
+    suggest = fake_discord.command("suggest")
+    assert suggest["default_member_permissions"] is None and suggest.get("contexts") in (None, [0])
+    assert {o["name"] for o in suggest["options"]} == {"track", "topic", "difficulty", "minutes"}
     for sub in subs.values():
         assert sub["description"]
         assert all(o["description"] for o in sub.get("options", []))
@@ -101,7 +110,7 @@ async def test_commands_are_synced_and_described(
     help_text = (
         await (await fake_discord.slash(world.bob, world.general, "help")).final_message()
     ).text()
-    for line in ("/bank add", "/bank review", "/bank suggest", "/config show"):
+    for line in ("/bank add", "/bank review", "/suggest", "/config show"):
         assert line in help_text
 
 
@@ -125,6 +134,10 @@ async def test_members_are_refused(
     sub: str,
     options: dict[str, Any],
 ) -> None:
+    with pytest.raises(InvalidInteraction, match="lacks the permissions"):
+        await bank(fake_discord, world.bob, world.general, sub, **options)  # Discord hides it
+    # A server that lets everyone see /bank (Server Settings > Integrations): still refused.
+    fake_discord.allow_command(world.guild, "bank", world.guild.roles[0])
     message = await (
         await bank(fake_discord, world.bob, world.general, sub, **options)
     ).final_message()
@@ -135,6 +148,7 @@ async def test_import_refused_for_members_without_download(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running
 ) -> None:
     attachment = fake_discord.upload("q.yaml", dump_questions([question("x-one")]).encode())
+    fake_discord.allow_command(world.guild, "bank", world.guild.roles[0])  # seen by everyone
     message = await (
         await bank(fake_discord, world.bob, world.general, "import", file=attachment)
     ).final_message()
@@ -302,10 +316,16 @@ async def test_id_autocomplete_lists_own_questions_for_moderators(
         world.alice, world.staff, "bank", subcommand="retire", focused="id", options={"id": "two"}
     )
     assert [c["value"] for c in await result.choices()] == ["auto-two"]
-    member = await fake_discord.autocomplete(
-        world.bob, world.general, "bank", subcommand="retire", focused="id", options={"id": "auto"}
-    )
-    assert await member.choices() == []
+    with pytest.raises(InvalidInteraction):  # /bank is hidden from members
+        await fake_discord.autocomplete(
+            world.bob, world.general, "bank", subcommand="retire", focused="id", options={"id": "a"}
+        )
+    fake_discord.allow_command(world.guild, "bank", world.guild.roles[0])  # shown to everyone
+    for sub in ("retire", "show"):  # ids, own or bundled, are still for moderators only
+        member = await fake_discord.autocomplete(
+            world.bob, world.general, "bank", subcommand=sub, focused="id", options={"id": "auto"}
+        )
+        assert await member.choices() == []
 
 
 # -- list and paging -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 import pytest
 from sqlalchemy import select
 
@@ -41,6 +42,10 @@ async def test_config_commands_are_synced_and_described(
     assert [c["value"] for c in enabled["choices"]] == ["on", "off"]
     [role] = subs["moderator-role"]["options"]
     assert role["type"] == 8 and not role.get("required")
+    manage_server = discord.Permissions(manage_guild=True).value
+    assert command["default_member_permissions"] == str(manage_server)  # hidden from members
+    with pytest.raises(InvalidInteraction, match="lacks the permissions"):
+        await config(fake_discord, world.bob, world.general, "show")
 
 
 async def test_moderator_role_needs_manage_server_and_grants_moderation(
@@ -48,6 +53,10 @@ async def test_moderator_role_needs_manage_server_and_grants_moderation(
 ) -> None:
     mentors = fake_discord.add_role(world.guild, "Mentors")  # no permissions of its own
     world.carol.roles.append(mentors)
+    # /config and /bank need Manage Server to be seen; the server admin lets Mentors see them
+    # (Server Settings > Integrations). Seeing is not enough: the bot checks the moderator role.
+    fake_discord.allow_command(world.guild, "config", mentors)
+    fake_discord.allow_command(world.guild, "bank", mentors)
     async with bot_factory() as (app, _):
         refused = await config(
             fake_discord, world.carol, world.general, "moderator-role", role=mentors
@@ -66,8 +75,8 @@ async def test_moderator_role_needs_manage_server_and_grants_moderation(
             await fake_discord.slash(world.carol, world.general, "bank", subcommand="list")
         ).final_message()
         assert listing.embeds[0]["title"] == "Question bank"
-        bob = await config(fake_discord, world.bob, world.general, "show")
-        assert bob.content == NOT_A_MODERATOR  # without the role nothing changed for bob
+        with pytest.raises(InvalidInteraction):  # without the role bob does not even see it
+            await config(fake_discord, world.bob, world.general, "show")
 
         [entry] = await audit(app)
         assert (entry.action, entry.details) == (
@@ -97,6 +106,7 @@ async def test_bundled_questions_off_and_on(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running
 ) -> None:
     app, _ = running
+    fake_discord.allow_command(world.guild, "config", world.guild.roles[0])  # all see /config
     refused = await config(
         fake_discord, world.bob, world.general, "bundled-questions", enabled="off"
     )

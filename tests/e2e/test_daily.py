@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import discord
 import pytest
 from sqlalchemy import select
 
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.questions import Question
-from bot.core.spaced_repetition import daily_rubric
 from bot.discord.client import MockInterviewBot
 from bot.features.config.permissions import NOT_A_MODERATOR
 from bot.features.daily.commands import DailyCommands
 from bot.storage.models import AuditEntry, DailyAnswer, DailyDelivery
 from tests.e2e.conftest import BotFactory
-from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage
+from tests.loopback import DefaultWorld, FakeDiscord, FakeMessage, InvalidInteraction
 
 Running = tuple[App, MockInterviewBot]
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the FakeClock's start: 10:00 in Berlin
@@ -30,15 +30,16 @@ def scheduler_of(bot: MockInterviewBot) -> Any:
 
 
 def good_answer(question: Question) -> str:
-    """Mentions the first alternative of every cue: full rubric coverage."""
-    return ". ".join(c.split("|")[0] for point in daily_rubric(question) for c in point.cues)
+    """The question's reference answer: the bank's gold standard scores it 4 (a bare list of
+    cue words no longer does, since the scorer discounts stuffing)."""
+    return question.reference_answer
 
 
 async def setup_daily(
     fake: FakeDiscord, w: DefaultWorld, member: Any = None, **options: Any
 ) -> FakeMessage:
     result = await fake.slash(
-        member or w.alice, w.interviews, "daily", subcommand="setup", options=options
+        member or w.alice, w.interviews, "daily-admin", subcommand="setup", options=options
     )
     return await result.final_message()
 
@@ -78,6 +79,11 @@ async def test_daily_commands_are_synced_with_descriptions(
 ) -> None:
     daily = fake_discord.command("daily")
     subs = {o["name"]: o for o in daily["options"]}
+    assert set(subs) == {"question", "subscribe", "unsubscribe", "streak"}
+    assert daily["default_member_permissions"] is None
+    admin = fake_discord.command("daily-admin")  # Discord hides it from members
+    assert admin["default_member_permissions"] == str(discord.Permissions(manage_guild=True).value)
+    subs |= {o["name"]: o for o in admin["options"]}
     assert set(subs) == {"setup", "stop", "question", "subscribe", "unsubscribe", "streak"}
     assert all(s["description"] for s in subs.values())
     setup = {o["name"]: o for o in subs["setup"]["options"]}
@@ -89,16 +95,24 @@ async def test_daily_commands_are_synced_with_descriptions(
     assert subscribe["time"]["required"] and subscribe["timezone"]["autocomplete"]
     shown = await fake_discord.slash(world.bob, world.general, "help")
     text = (await shown.final_message()).text()
-    assert "/daily setup" in text and "/daily streak" in text
+    assert "/daily-admin setup" in text and "/daily streak" in text
 
 
 async def test_setup_is_refused_for_members_without_manage_server(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running
 ) -> None:
     app, _ = running
-    for sub, options in (("setup", {"time": "09:00"}), ("setup", {}), ("stop", {})):
+    cases = (("setup", {"time": "09:00"}), ("setup", {}), ("stop", {}))
+    for sub, options in cases:
+        with pytest.raises(InvalidInteraction, match="lacks the permissions"):
+            await fake_discord.slash(
+                world.bob, world.general, "daily-admin", subcommand=sub, options=options
+            )
+    # A server that shows /daily-admin to everyone (Server Settings > Integrations): refused.
+    fake_discord.allow_command(world.guild, "daily-admin", world.guild.roles[0])
+    for sub, options in cases:
         result = await fake_discord.slash(
-            world.bob, world.general, "daily", subcommand=sub, options=options
+            world.bob, world.general, "daily-admin", subcommand=sub, options=options
         )
         message = await result.final_message()
         assert message.ephemeral and message.content == NOT_A_MODERATOR
@@ -135,7 +149,7 @@ async def test_setup_validates_shows_and_stops(
     again = await setup_daily(fake_discord, world)
     assert "**on**" in again.content and ":F>" in again.content
 
-    stopped = await fake_discord.slash(world.alice, world.general, "daily", subcommand="stop")
+    stopped = await fake_discord.slash(world.alice, world.general, "daily-admin", subcommand="stop")
     assert "is off" in (await stopped.final_message()).content
     assert (await app.guild_settings.get(world.guild.id)).daily_channel_id is None
 
@@ -146,7 +160,7 @@ async def test_timezone_autocomplete_filters_iana_names(
     result = await fake_discord.autocomplete(
         world.alice,
         world.general,
-        "daily",
+        "daily-admin",
         subcommand="setup",
         focused="timezone",
         options={"timezone": "berl"},
@@ -185,7 +199,7 @@ async def test_daily_post_fires_at_local_time_and_members_answer_privately(
     delivery_id, question = await delivery_question(app)
     assert post.embeds[0]["description"].startswith(question.prompt[:50])
 
-    secret = good_answer(question)
+    secret = "Bob's own note 7f3a: " + good_answer(question)  # the reference itself is shown
     result = await answer_through_modal(fake_discord, world.bob, world.general, post, secret)
     assert result.ephemeral and result.viewer is world.bob.user
     title = result.embeds[0]["title"]
@@ -222,7 +236,7 @@ async def test_stop_ends_the_posts(
 ) -> None:
     _, bot = running
     await setup_daily(fake_discord, world, channel=world.general, time="11:00", timezone="UTC")
-    stopped = await fake_discord.slash(world.alice, world.general, "daily", subcommand="stop")
+    stopped = await fake_discord.slash(world.alice, world.general, "daily-admin", subcommand="stop")
     await stopped.final_message()
     clock.advance(days=1)
     await scheduler_of(bot).settled()

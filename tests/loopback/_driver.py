@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _limits
 from ._world import (
     ALL_PERMISSIONS,
     EVERYONE_PERMISSIONS,
@@ -153,6 +154,7 @@ class InteractionDriver:
     interactions: dict[int, InteractionResult]
     interactions_by_token: dict[str, InteractionResult]
     open_modals: dict[tuple[int, str], tuple[JSON, InteractionResult]]
+    upload_limit: int
 
     def notify(self) -> None:
         raise NotImplementedError
@@ -286,7 +288,7 @@ class InteractionDriver:
             "data": data,
         }
         payload |= {"application_id": str(w.application_id), "channel": channel.payload()}
-        payload |= {"channel_id": str(channel.id), "attachment_size_limit": 10 * 1024 * 1024}
+        payload |= {"channel_id": str(channel.id), "attachment_size_limit": self.upload_limit}
         payload |= {"locale": "en-US", "entitlements": [], "context": 0 if guild else 1}
         payload["authorizing_integration_owners"] = ir.metadata()["authorizing_integration_owners"]
         if guild is not None and member is not None:
@@ -335,7 +337,9 @@ class InteractionDriver:
         required = cmd.get("default_member_permissions")
         if member is not None and required is not None:
             needed = int(required) or ALL_PERMISSIONS  # "0": administrators only
-            if not member.has(needed):
+            overrides = self.world.command_roles.get((member.guild.id, path[0]), set())
+            roles = {member.guild.id, *(r.id for r in member.roles)}  # @everyone's id: guild's
+            if not member.has(needed) and not overrides & roles:
                 raise InvalidInteraction(f"{member.name} lacks the permissions to see /{path[0]}")
         defs: list[JSON] = cmd.get("options") or []
         top: list[JSON] = []
@@ -401,6 +405,11 @@ class InteractionDriver:
         expected = {3: str, 4: int, 5: bool, 10: int | float}[kind]
         if not isinstance(value, expected) or (isinstance(value, bool) and kind != 5):
             raise InvalidInteraction(f"option {name!r} expects {expected}, got {value!r}")
+        if isinstance(value, str) and len(value) > _limits.STRING_OPTION:
+            raise InvalidInteraction(
+                f"option {name!r}: {len(value)} characters; Discord takes at most "
+                f"{_limits.STRING_OPTION} in a string option"
+            )
         size = len(value) if isinstance(value, str) else value
         low, high = d.get("min_length", d.get("min_value")), d.get("max_length", d.get("max_value"))
         if (low is not None and size < low) or (high is not None and size > high):
@@ -435,6 +444,11 @@ class InteractionDriver:
             resolved.setdefault("channels", {})[str(value.id)] = value.payload() | perms
             return str(value.id)
         if kind == 11 and isinstance(value, FakeAttachment):
+            if len(value.data) > self.upload_limit:
+                raise InvalidInteraction(
+                    f"option {name!r}: {value.filename} has {len(value.data)} bytes; Discord "
+                    f"uploads at most {self.upload_limit}"
+                )
             resolved.setdefault("attachments", {})[str(value.id)] = value.payload()
             return str(value.id)
         raise InvalidInteraction(f"option {name!r} (type {kind}) cannot take {value!r}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import BodyPartReader, web
 
+from . import _limits
 from ._world import (
     COMPONENTS_V2,
     DM,
@@ -102,6 +103,11 @@ def forbidden(code: int) -> ApiError:
 def invalid_form(*problems: str) -> ApiError:
     errors = {"_errors": [{"code": "BASE_TYPE_INVALID", "message": p} for p in problems]}
     return ApiError(400, 50035, "Invalid Form Body", {"errors": errors})
+
+
+def invalid_fields(problems: list[tuple[str, str, str]]) -> ApiError:
+    """Discord's 50035 with ``errors`` nested by field path (see ``_limits``)."""
+    return ApiError(400, 50035, "Invalid Form Body", {"errors": _limits.errors_tree(problems)})
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -261,6 +267,9 @@ class RestApi:
         elif req.can_read_body:
             body = await req.json()
         req[BODY], req[FILES] = body, [f[0] for f in files.values()]
+        if sum(len(f[1]) for f in files.values()) > self.fake.upload_limit:
+            raise ApiError(413, 40005, "Request entity too large")
+        req[BODY], req[FILES] = body, [f[0] for f in files.values()]
         return body, files
 
     def _channel(self, req: web.Request) -> FakeChannel:
@@ -306,9 +315,9 @@ class RestApi:
             fields["reference"] = body["message_reference"]
         now: JSON = {k: fields.get(k, getattr(existing, k, v)) for k, v in _EMPTY_MESSAGE.items()}
         v2, rows = now["flags"] & COMPONENTS_V2, now["components"]
+        if size_problems := _limits.message_problems(now):
+            raise invalid_fields(size_problems)
         problems = []
-        if len(now["content"]) > 2000 or len(now["embeds"]) > 10:
-            problems.append("at most 2000 characters of content and 10 embeds")
         if v2 and (now["content"] or now["embeds"]):
             problems.append("content and embeds cannot be used with IS_COMPONENTS_V2")
         if not v2 and (len(rows) > 5 or any(row.get("type") != 1 for row in rows)):
@@ -530,10 +539,12 @@ class RestApi:
             fields = self._message_fields(data, files, ir.channel, existing=ir.message)
             fields.pop("flags", None)
             msg = self.world.edit_message(ir.message, **fields)
-        elif rtype == 8 and len(data.get("choices", [])) > 25:
-            raise invalid_form("data.choices: Must be 25 or fewer in length.")
+        elif rtype == 8 and (problems := _limits.choice_problems(list(data.get("choices", [])))):
+            raise invalid_fields(problems)
         elif rtype == 9 and not all(data.get(k) for k in ("custom_id", "title", "components")):
             raise invalid_form("data: a modal needs custom_id, title and components")
+        elif rtype == 9 and (problems := _limits.modal_problems(data)):
+            raise invalid_fields(problems)
         ir.on_callback(rtype, data, msg)
         self.world.changed()
         interaction: JSON = {"id": str(ir.id), "type": ir.type}
@@ -618,6 +629,14 @@ def _command_problems(cmd: Any, where: str, *, top: bool = True) -> list[str]:
         problems.append(f"{where}: at most 25 options and 25 choices")
     if cmd.get("choices") and cmd.get("autocomplete"):
         problems.append(f"{where}: autocomplete cannot be used with choices")
+    for key, low in (("min_length", 0), ("max_length", 1)):
+        if cmd.get(key) is not None and not low <= cmd[key] <= _limits.STRING_OPTION:
+            problems.append(f"{where}.{key}: must be {low}-{_limits.STRING_OPTION}")
+    for i, choice in enumerate(cmd.get("choices") or []):
+        if not 1 <= len(str(choice.get("name", ""))) <= _limits.CHOICE_NAME:
+            problems.append(f"{where}.choices[{i}].name: must be 1-100 characters")
+        if isinstance(choice.get("value"), str) and len(choice["value"]) > _limits.CHOICE_VALUE:
+            problems.append(f"{where}.choices[{i}].value: at most 100 characters")
     for i, opt in enumerate(options):
         problems += _command_problems(opt, f"{where}.options[{i}]", top=False)
     return problems

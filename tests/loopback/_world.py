@@ -283,6 +283,9 @@ class World:
         self.attachments: dict[int, FakeAttachment] = {}
         self.commands: dict[int | None, list[JSON]] = {}  # guild id (None: global) -> commands
         self.command_ids: dict[tuple[int | None, str, int], int] = {}  # ids survive re-syncs
+        # Server Settings > Integrations: roles a guild lets use a command despite its
+        # default_member_permissions, keyed by (guild id, top-level command name)
+        self.command_roles: dict[tuple[int, str], set[int]] = {}
         self.bot = self.add_user("loopback-bot", bot=True)
         self.owner = self.add_user("app-owner")
         self.application_id = snowflake()

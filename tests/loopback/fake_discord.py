@@ -22,6 +22,7 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from . import _limits
 from ._driver import InteractionDriver, InteractionResult
 from ._gateway import Gateway
 from ._rest import RateLimits, RequestRecord, RestApi
@@ -50,6 +51,7 @@ class FakeDiscord(InteractionDriver):
     def __init__(self, *, token: str = "token", callback_deadline: float = 3.0) -> None:
         self.token = token
         self.callback_deadline = callback_deadline  # Discord drops interactions not answered in 3 s
+        self.upload_limit = _limits.UPLOAD_LIMIT  # bytes per request, both ways (413 40005)
         self.world = World()
         self.world.emit = lambda event, data: self.gateway.dispatch(event, data)
         self.world.changed = self.notify
@@ -254,6 +256,11 @@ class FakeDiscord(InteractionDriver):
 
     def allow(self, channel: FakeChannel, action: str) -> None:
         channel.refusals.pop(action, None)
+
+    def allow_command(self, guild: FakeGuild, name: str, role: FakeRole) -> None:
+        """What a server admin does in Server Settings > Integrations: members with ``role`` may
+        see and use the top-level command ``name`` whatever its default_member_permissions."""
+        self.world.command_roles.setdefault((guild.id, name), set()).add(role.id)
 
     def refuse_dms(self, who: Who, refuse: bool = True) -> None:
         """Sending to this user's DM channel answers 403 50007 (opening the channel still works)."""

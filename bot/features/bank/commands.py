@@ -1,4 +1,8 @@
-"""`/bank ...`: moderators manage this server's questions; members suggest new ones.
+"""`/bank ...`: moderators manage this server's questions; members suggest new ones (`/suggest`).
+
+Discord shows /bank only to members with Manage Server (``default_member_permissions``); a
+server admin can let the moderator role use it too (Server Settings > Integrations). Every
+handler still checks for a moderator, and id autocomplete answers moderators only.
 
 The cog only declares the commands (descriptions, choices, autocomplete) and hands each one to
 the `BankFlow`. At start-up every guild's questions are loaded into the shared bank registry.
@@ -13,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.questions import Difficulty, Track
+from bot.discord.limits import fit_choices
 from bot.features.bank import ids
 from bot.features.bank.catalog import AUDIT_MAX
 from bot.features.bank.flow import BankFlow
@@ -36,10 +41,11 @@ def _value(choice: Choice[str] | None) -> str | None:
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)  # Discord hides /bank from other members
 class BankAdminCommands(
     commands.GroupCog,
     group_name="bank",
-    group_description="This server's own interview questions: manage, suggest, review",
+    group_description="Moderators: this server's own interview questions, suggestions, log",
 ):
     """Manage this server's own interview questions."""
 
@@ -68,28 +74,6 @@ class BankAdminCommands(
     ) -> None:
         await self.flow.open_new(
             interaction, "add", track.value, topic, difficulty.value, minutes, id
-        )
-
-    @app_commands.command(
-        name="suggest", description="Propose a question; moderators review it before it is used"
-    )
-    @app_commands.describe(
-        track="phone-screen or technical",
-        topic="a topic slug, e.g. bias-variance",
-        difficulty="easy, medium or hard",
-        minutes="time limit for answering, in minutes",
-    )
-    @app_commands.choices(track=TRACK_CHOICES, difficulty=DIFFICULTY_CHOICES)
-    async def suggest(
-        self,
-        interaction: discord.Interaction[Any],
-        track: Choice[str],
-        topic: Topic,
-        difficulty: Choice[str],
-        minutes: Minutes,
-    ) -> None:
-        await self.flow.open_new(
-            interaction, "sug", track.value, topic, difficulty.value, minutes, None
         )
 
     @app_commands.command(
@@ -184,7 +168,7 @@ class BankAdminCommands(
         ):
             return []
         found = await self.flow.service.own_ids(interaction.guild_id, current.strip(), statuses)
-        return [Choice(name=i[:100], value=i) for i in found]
+        return fit_choices(Choice(name=i, value=i) for i in found)
 
     @edit.autocomplete("id")
     @retire.autocomplete("id")
@@ -197,30 +181,78 @@ class BankAdminCommands(
     async def any_ids(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[Choice[str]]:
+        if interaction.guild_id is None or not await is_moderator(
+            interaction, self.bot.app.guild_settings
+        ):
+            return []  # ids (and which bundled questions exist) are for moderators only
         own = await self._own_ids(interaction, current, ("active", "retired"))
-        if not own and interaction.guild_id is not None and len(current.strip()) >= 2:
+        if not own and len(current.strip()) >= 2:
             needle = current.strip().lower()
             bundled = self.bot.app.banks.bundled
-            own = [Choice(name=q.id, value=q.id) for q in bundled if needle in q.id][:25]
-        return own
+            own = [Choice(name=q.id, value=q.id) for q in bundled if needle in q.id]
+        return fit_choices(own)
 
     @add.autocomplete("topic")
-    @suggest.autocomplete("topic")
     @edit.autocomplete("topic")
     @list_.autocomplete("topic")
     async def topics(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[Choice[str]]:
-        track_value = getattr(interaction.namespace, "track", None)
-        tracks = [Track(track_value)] if track_value in {t.value for t in Track} else list(Track)
-        banks = (self.bot.app.banks.for_guild(interaction.guild_id), self.bot.app.banks.bundled)
-        names = sorted({t for bank in banks for tr in tracks for t in bank.topics(tr)})
-        needle = current.lower().strip()
-        return [Choice(name=t, value=t) for t in names if needle in t][:25]
+        return topic_choices(self.bot, interaction, current)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.flow.on_modal(interaction)
+
+
+def topic_choices(
+    bot: MockInterviewBot, interaction: discord.Interaction[Any], current: str
+) -> list[Choice[str]]:
+    """Topics of this server's bank and the bundled one, for the chosen track if any."""
+    track_value = getattr(interaction.namespace, "track", None)
+    tracks = [Track(track_value)] if track_value in {t.value for t in Track} else list(Track)
+    banks = (bot.app.banks.for_guild(interaction.guild_id), bot.app.banks.bundled)
+    names = sorted({t for bank in banks for tr in tracks for t in bank.topics(tr)})
+    needle = current.lower().strip()
+    return fit_choices(Choice(name=t, value=t) for t in names if needle in t)
+
+
+class SuggestCommands(commands.Cog):
+    """`/suggest`: every member may propose a question. A top-level command of its own, because
+    Discord hides whole top-level commands only: /bank is for moderators."""
+
+    def __init__(self, bot: MockInterviewBot, flow: BankFlow) -> None:
+        self.bot = bot
+        self.flow = flow
+
+    @app_commands.command(
+        name="suggest", description="Propose a question; moderators review it before it is used"
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(
+        track="phone-screen or technical",
+        topic="a topic slug, e.g. bias-variance",
+        difficulty="easy, medium or hard",
+        minutes="time limit for answering, in minutes",
+    )
+    @app_commands.choices(track=TRACK_CHOICES, difficulty=DIFFICULTY_CHOICES)
+    async def suggest(
+        self,
+        interaction: discord.Interaction[Any],
+        track: Choice[str],
+        topic: Topic,
+        difficulty: Choice[str],
+        minutes: Minutes,
+    ) -> None:
+        await self.flow.open_new(
+            interaction, "sug", track.value, topic, difficulty.value, minutes, None
+        )
+
+    @suggest.autocomplete("topic")
+    async def topics(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[Choice[str]]:
+        return topic_choices(self.bot, interaction, current)
 
 
 async def setup(bot: MockInterviewBot) -> None:
@@ -231,3 +263,4 @@ async def setup(bot: MockInterviewBot) -> None:
     flow = BankFlow(bot, service)
     HANDLERS.register(bot, flow)
     await bot.add_cog(BankAdminCommands(bot, flow))
+    await bot.add_cog(SuggestCommands(bot, flow))

@@ -42,7 +42,7 @@ class BankReview:
         if suggestion is None:
             await reply(
                 interaction,
-                "No suggestions are waiting. Members propose questions with /bank suggest.",
+                "No suggestions are waiting. Members propose questions with /suggest.",
             )
             return
         groups = render.suggestion_embeds(suggestion)

@@ -1,5 +1,9 @@
 """`/config ...`: who moderates this server, and whether the bundled questions are used.
 
+Discord shows /config only to members with Manage Server (``default_member_permissions``); a
+server admin can let the moderator role use it too (Server Settings > Integrations). The
+handlers check again, since that setting is the server's to change.
+
 Every change goes through a service that writes the audit log (see /bank log).
 """
 
@@ -28,6 +32,7 @@ ON_OFF = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)  # Discord hides it from other members
 class ConfigCommands(
     commands.GroupCog,
     group_name="config",

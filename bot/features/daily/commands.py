@@ -1,4 +1,9 @@
-"""`/daily setup|stop|question|subscribe|unsubscribe|streak`: parse, then call the flow.
+"""`/daily question|subscribe|unsubscribe|streak` for members and `/daily-admin setup|stop` for
+moderators: parse, then call the flow.
+
+Discord shows /daily-admin only to members with Manage Server (``default_member_permissions``;
+a server admin can allow the moderator role in Server Settings > Integrations); the flow checks
+for a moderator again.
 
 Also starts the daily scheduler (guild posts and subscribers' DMs) and stops it on close.
 """
@@ -15,6 +20,7 @@ from discord.ext import commands
 from bot.core.daily_schedule import matching_zones
 from bot.core.questions import Track
 from bot.discord.components import modal_value
+from bot.discord.limits import fit_choices
 from bot.features.daily.flow import DailyFlow, DailySender
 from bot.features.daily.models import missing_daily_tables
 from bot.features.daily.scheduler import DailyScheduler
@@ -40,7 +46,7 @@ ZONE_HELP = "IANA time zone, e.g. Europe/Berlin (start typing to search)"
 async def zone_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=n, value=n) for n in matching_zones(current, 25)]
+    return fit_choices(app_commands.Choice(name=n, value=n) for n in matching_zones(current, 25))
 
 
 class DailyCommands(commands.Cog):
@@ -48,13 +54,21 @@ class DailyCommands(commands.Cog):
         name="daily", description="A question a day: server post, personal questions, streaks"
     )
 
+    # Discord hides whole top-level commands only: the moderators' part is a group of its own.
+    daily_admin = app_commands.Group(
+        name="daily-admin",
+        description="Moderators: the server's question of the day",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
     def __init__(self, flow: DailyFlow, scheduler: DailyScheduler) -> None:
         self.flow = flow
         self.scheduler = scheduler
 
-    @daily.command(
+    @daily_admin.command(
         name="setup",
-        description="Moderators: post a question every day in a channel (no options: show it)",
+        description="Post a question every day in a channel (no options: show the setting)",
     )
     @app_commands.describe(
         channel="the channel for the question of the day",
@@ -80,7 +94,7 @@ class DailyCommands(commands.Cog):
             track.value if track else None,
         )
 
-    @daily.command(name="stop", description="Moderators: stop posting the question of the day")
+    @daily_admin.command(name="stop", description="Stop posting the question of the day")
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         await self.flow.stop(interaction)
 

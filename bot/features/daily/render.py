@@ -11,7 +11,7 @@ from bot.core.questions import Question
 from bot.discord.render import ACCENT, EMBED_TOTAL_LIMIT, FIELD_LIMIT, clip, timestamp
 from bot.features.daily.types import AnswerResult, GuildDailyView, ScheduleView, StreakView
 
-SETUP_EXAMPLE = "/daily setup channel:#daily time:09:00 timezone:Europe/Berlin"
+SETUP_EXAMPLE = "/daily-admin setup channel:#daily time:09:00 timezone:Europe/Berlin"
 
 
 def _day(day: date) -> str:

@@ -11,6 +11,8 @@ from discord.ext import commands
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
 from bot.discord import render
+from bot.discord.guard import reply
+from bot.discord.limits import fit_choices, quote
 from bot.features.interviews.flow import InterviewFlow
 from bot.features.interviews.views import DYNAMIC_ITEMS, HANDLERS
 
@@ -50,10 +52,10 @@ class InterviewCommands(commands.Cog):
         chosen = Track(track.value)
         topics = self.bot.app.banks.for_guild(interaction.guild_id).topics(chosen)
         if topic is not None and topic not in topics:
-            await interaction.response.send_message(
-                f"Unknown topic `{topic}` for {chosen.value}. Choose one of: "
+            await reply(  # fitted into 2,000 characters, the typed topic quoted clipped
+                interaction,
+                f"Unknown topic `{quote(topic)}` for {chosen.value}. Choose one of: "
                 + ", ".join(f"`{t}`" for t in topics),
-                ephemeral=True,
             )
             return
         await self.bot.flow.start(
@@ -73,7 +75,7 @@ class InterviewCommands(commands.Cog):
         needle = current.lower().strip()
         bank = self.bot.app.banks.for_guild(interaction.guild_id)
         names = sorted({t for tr in tracks for t in bank.topics(tr)})
-        return [app_commands.Choice(name=t, value=t) for t in names if needle in t][:25]
+        return fit_choices(app_commands.Choice(name=t, value=t) for t in names if needle in t)
 
     @interview.command(
         name="status", description="Where you are in your interview and the time left"

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot import logs
 from bot.core.bank_registry import BankRegistry
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
@@ -349,7 +350,7 @@ class InterviewFlow:
         except SessionNotFound:
             return
         except Exception:
-            log.exception("could not post interview event %s", event)
+            log.exception("could not post interview event %s", logs.label(event))
 
     # -- rendering helpers ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import discord
 from bot.core.questions import Difficulty, Question, Track
 from bot.core.scoring import Score
 from bot.core.session import ItemView
+from bot.discord.limits import fit_embed
 from bot.discord.render import EMBED_TOTAL_LIMIT, FIELD_LIMIT, clip, timestamp
 from bot.features.peer_mocks.service import (
     InviteView,
@@ -131,7 +132,7 @@ def candidate_card(view: RoundView) -> discord.Embed:
         text="Candidate: answer aloud or in this thread; Answer also stores it for the automatic "
         "score. Interviewer: Interviewer kit, Next phase, End round."
     )
-    return embed
+    return fit_embed(embed)  # a server's own prompt or a long name could pass a limit
 
 
 def item_name(item: ItemView) -> str:

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.core.practice_rounds import MAX_ROUND_MINUTES
 from bot.core.questions import Track
 from bot.discord.guard import reply
+from bot.discord.limits import fit_choices, quote
 from bot.features.practice_rounds.announce import RoundAnnouncer
 from bot.features.practice_rounds.buttons import PracticeButtons
 from bot.features.practice_rounds.flow import PracticeFlow
@@ -111,7 +112,7 @@ class PracticeCommands(commands.Cog, name=COG_NAME):
         bank = self.bot.app.banks.for_guild(interaction.guild_id)
         needle = current.lower().strip()
         names = sorted({t for tr in tracks for t in bank.topics(tr)})
-        return [app_commands.Choice(name=t, value=t) for t in names if needle in t][:25]
+        return fit_choices(app_commands.Choice(name=t, value=t) for t in names if needle in t)
 
     async def _topic_ok(
         self, interaction: discord.Interaction[Any], track: Track, topic: str | None
@@ -121,7 +122,7 @@ class PracticeCommands(commands.Cog, name=COG_NAME):
             return True
         await reply(
             interaction,
-            f"Unknown topic `{topic}` for {track.value}. Choose one of: "
+            f"Unknown topic `{quote(topic)}` for {track.value}. Choose one of: "
             + ", ".join(f"`{t}`" for t in topics),
         )
         return False
