@@ -54,6 +54,18 @@ async def test_four_thousand_character_parts_reach_a_fitting_scorecard(
     )
     assert len(card.embeds[0]["fields"]) == 4
 
+    # The reference answers follow the card, one or more messages: let all four arrive
+    # before the world shuts down.
+    def references() -> int:
+        return sum(
+            1
+            for m in fake_discord.messages_in(thread)
+            for e in m.embeds
+            if e.get("title", "").startswith("Reference")
+        )
+
+    await fake_discord.wait_until(lambda: references() == 4, what="four reference answers")
+
 
 async def test_long_daily_answer(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running

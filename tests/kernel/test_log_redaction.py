@@ -72,7 +72,7 @@ async def test_answers_and_tokens_never_reach_the_logs(
             scope="discord",
             clock=FakeClock(),
             rng=random.Random(5),
-            start_deadlines=False,
+            start_scheduler=False,
         ) as app:
             bot = create_bot(app, guild_ready_timeout=0.05)
             await fake.start_bot(bot)  # bot.start(token): installs the filter on our handler
