@@ -43,7 +43,7 @@ from bot.core.daily_schedule import (
     parse_zone,
 )
 from bot.core.questions import Question, Track
-from bot.core.scoring import Score, score_answer
+from bot.core.scoring import Score, score_for
 from bot.core.spaced_repetition import (
     daily_rubric,
 )
@@ -260,7 +260,9 @@ class DailyService:
             raise DailyError(f"An answer can hold at most {MAX_ANSWER_CHARS} characters.")
         async with self._db.reading() as s:
             question, guild_id = await self._resolve(s, user_id, ref, guild_id)
-        result = score_answer(text, daily_rubric(question))  # CPU work: not under the write lock
+        # CPU work: not under the write lock. The whole-question rubric, else the first phase's.
+        phase = None if daily_rubric(question) is question.rubric else question.phases[0].name
+        result = score_for(question, text, phase=phase)
         now = self._clock.now()
         async with self._db.transaction() as s:
             zone = await self._member_zone(s, user_id, guild_id)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.scoring import Score, score_answer
-from bot.core.session import ItemStatus, SessionStatus
+from bot.core.scoring import Score, score_for
+from bot.core.session import ItemStatus, SessionStatus, phase_for
 from bot.features.interviews.snapshots import Snapshots, answer_text
 from bot.features.interviews.timers import DeadlineKey, InterviewTimers
 from bot.features.interviews.types import InterviewError
@@ -27,7 +27,13 @@ class Marking:
         missed: tuple[str, ...] = tuple(p.point for p in rubric)
         coverage = 0.0
         if text.strip():
-            result = score_answer(text, rubric, answer.hints_used)
+            # score_for, not the bare rubric: the prompt (echo) and the question's
+            # misconceptions count, exactly as on the scorecard's explanation.
+            question = self._snap.question(answer.question_id)
+            phase = phase_for(question, answer.phase)
+            result = score_for(
+                question, text, phase=phase.name if phase else None, hints_used=answer.hints_used
+            )
             result_score, coverage = result.score, result.coverage
             covered, missed = result.covered, result.missed
         answer.status = status.value
