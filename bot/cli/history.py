@@ -7,7 +7,6 @@ piped into ``head`` or ``less`` that stops reading early ends quietly (see ``bot
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,8 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.config import Settings
 
     return asyncio.run(_history(args, Settings.from_env()))
@@ -52,8 +53,13 @@ def is_empty(card: Scorecard) -> bool:
 async def _history(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_app
     from bot.cli.practice import LOCAL_PLATFORM, LOCAL_USER
+    from bot.cli.schema import schema_is_current
+    from bot.storage.database import MIGRATIONS_DIR
 
-    async with open_app(settings, scope=LOCAL_PLATFORM, start_deadlines=False) as app:
+    migrate = not schema_is_current(settings.database_url, MIGRATIONS_DIR)
+    async with open_app(
+        settings, scope=LOCAL_PLATFORM, start_deadlines=False, migrate=migrate
+    ) as app:
         svc = app.interviews
         user = await svc.ensure_user(LOCAL_PLATFORM, LOCAL_USER, "you")
         if args.show is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +52,8 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.app import BankInvalid
     from bot.config import Settings
 
@@ -71,13 +72,21 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 
 async def _practice(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from bot.app import open_app
     from bot.terminal.practice import PracticeSession, Queue, StdinLines, TerminalInput
     from bot.terminal.render import emit, make_console
 
     interactive = _interactive(args)
     console = make_console(sys.stdout, plain=not interactive)
-    async with open_app(settings, scope=LOCAL_PLATFORM, start_deadlines=False) as app:
+    from bot.cli.schema import schema_is_current
+    from bot.storage.database import MIGRATIONS_DIR
+
+    migrate = not schema_is_current(settings.database_url, MIGRATIONS_DIR)
+    async with open_app(
+        settings, scope=LOCAL_PLATFORM, start_deadlines=False, migrate=migrate
+    ) as app:
         track = Track(args.track)
         if args.topic and args.topic not in app.banks.topics(track):
             allowed = ", ".join(app.banks.topics(track))

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import logging
+
     from bot.config import Settings
 
-log = logging.getLogger("bot")
 SHUTDOWN_GRACE_SECONDS = 10
 
 
@@ -27,23 +24,25 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=_run)
 
 
-class _DropVoiceWarnings(logging.Filter):
+def _not_about_voice(record: logging.LogRecord) -> bool:
     """discord.py warns at every start that voice support is not installed; the bot never
     speaks, so the warning is noise."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "voice will NOT be supported" not in record.getMessage()
+    return "voice will NOT be supported" not in record.getMessage()
 
 
 def quiet_startup_logs(level: int) -> None:
-    """At INFO, hide the migration steps alembic logs and discord.py's voice warnings."""
+    """Above DEBUG, hide the migration steps alembic logs and discord.py's voice warnings."""
+    import logging
+
     if level <= logging.DEBUG:
         return
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("discord.client").addFilter(_DropVoiceWarnings())
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     import discord
 
     from bot.app import BankInvalid
@@ -78,6 +77,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings, **client_kwargs: Any) -> None:
+    import asyncio
+    import contextlib
+    import logging
+    import signal
+
     from bot.app import open_app
     from bot.discord.client import create_bot
 
@@ -98,6 +102,7 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
             if runner in done:
                 runner.result()  # raises LoginFailure and friends
                 return
+            log = logging.getLogger("bot")
             log.info("shutting down: finishing in-flight work")
             await bot.close()  # no new interactions; handlers already running go on
             try:

@@ -147,6 +147,18 @@ class PlainInput:
     def reminder(self) -> bool:
         return False
 
+    def drop_pending(self) -> None:
+        """After a time-out, discard what the terminal holds of a line not yet entered (only
+        with --plain on a terminal; a pipe's lines are whole and meant in order)."""
+        if not sys.stdin.isatty():
+            return
+        try:
+            import termios
+
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+        except (ImportError, OSError, ValueError):
+            pass
+
 
 class TerminalInput:
     """A ``prompt_toolkit`` editor: one entry per Enter, a live countdown in the toolbar."""
@@ -159,7 +171,7 @@ class TerminalInput:
             key_bindings=_key_bindings(), erase_when_done=False
         )
         self._owner: PracticeSession | None = None
-        self._events: asyncio.Task[Any] | None = None
+        self._events: asyncio.Task[_Line | Event] | None = None
         self._warned = False
 
     async def next(self, session: PracticeSession) -> Message:
@@ -194,6 +206,7 @@ class TerminalInput:
                     await prompt
                     self._warned = False
                     return _Dropped(event, text)
+                assert isinstance(event, _Line)
                 return event
         finally:
             if not prompt.done():
@@ -331,6 +344,8 @@ class PracticeSession:
                     )
                 message = message.event
             if isinstance(message, TimedOut):
+                if isinstance(self._input, PlainInput):
+                    self._input.drop_pending()
                 self._print(
                     f"\n⏰ Time is up for {_label(message.item.position, self.current)}: "
                     "what you wrote was kept."
