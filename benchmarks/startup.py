@@ -4,7 +4,8 @@ Measures, as the median of several runs (wall clock, fresh processes):
 - ``python -c pass``: the floor every command pays;
 - ``mlmock --help``;
 - ``mlmock practice`` until its first question is on the screen (answers piped; the database
-  already exists, as on every run after the first), and the same on a fresh database.
+  already exists, as on every run after the first), the same on a fresh database, and the same
+  through a pseudo-terminal (the interactive editor).
 
 Prints the figures and their ratios to ``python -c pass``; asserts nothing.
 
@@ -68,6 +69,44 @@ def _time_first_question(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def _time_first_question_on_a_terminal(cmd: list[str], env: dict[str, str]) -> float:
+    """The same through a pseudo-terminal (the prompt_toolkit editor); Ctrl-C then pauses."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=dict(env, TERM="xterm"), stdin=slave, stdout=slave, stderr=slave
+    )
+    os.close(slave)
+    seen = b""
+    elapsed = float("nan")
+    while time.perf_counter() < start + 30:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            break
+        if FIRST_QUESTION in seen:
+            elapsed = time.perf_counter() - start
+            break
+    time.sleep(0.3)  # let the editor start, then pause the interview with Ctrl-C
+    os.write(master, b"\x03")
+    try:
+        while select.select([master], [], [], 5)[0] and os.read(master, 4096):
+            pass
+    except OSError:
+        pass
+    proc.wait(timeout=30)
+    os.close(master)
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -85,6 +124,7 @@ def main() -> None:
         results: dict[str, list[float]] = {"python -c pass": [], "mlmock --help": []}
         results["practice: first question"] = []
         results["practice: first question, new database"] = []
+        results["practice on a terminal: first question"] = []
         for run in range(args.runs):
             results["python -c pass"].append(_time_run([sys.executable, "-c", "pass"], env))
             results["mlmock --help"].append(_time_run([*script, "--help"], env))
@@ -92,6 +132,9 @@ def main() -> None:
             fresh = _env(work / f"fresh-{run}", bank)
             results["practice: first question, new database"].append(
                 _time_first_question(practice, fresh)
+            )
+            results["practice on a terminal: first question"].append(
+                _time_first_question_on_a_terminal(practice, env)
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -164,15 +164,22 @@ class TerminalInput:
     """A ``prompt_toolkit`` editor: one entry per Enter, a live countdown in the toolbar."""
 
     def __init__(self, queue: Queue) -> None:
-        from prompt_toolkit import PromptSession
-
         self._queue = queue
-        self._session: PromptSession[Any] = PromptSession(
-            key_bindings=_key_bindings(), erase_when_done=False
-        )
+        self._prompt_session: PromptSession[Any] | None = None
         self._owner: PracticeSession | None = None
         self._events: asyncio.Task[_Line | Event] | None = None
         self._warned = False
+
+    @property
+    def _session(self) -> PromptSession[Any]:
+        # Created on first use: the first question is on the screen before prompt_toolkit loads.
+        if self._prompt_session is None:
+            from prompt_toolkit import PromptSession
+
+            self._prompt_session = PromptSession(
+                key_bindings=_key_bindings(), erase_when_done=False
+            )
+        return self._prompt_session
 
     async def next(self, session: PracticeSession) -> Message:
         self._owner = session
