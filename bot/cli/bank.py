@@ -1,4 +1,4 @@
-"""`python -m bot bank validate|stats [PATH ...]`: check the question bank, or count what it holds.
+"""`mlmock bank validate|stats [PATH ...]`: check the question bank, or count what it holds.
 
 Problems go to stdout (one per line, ``file:line:column: question-id: message``, sorted by file
 and position) so they can be piped or parsed by an editor; the one-line summary goes to stderr.

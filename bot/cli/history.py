@@ -7,7 +7,6 @@ piped into ``head`` or ``less`` that stops reading early ends quietly (see ``bot
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +39,15 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.app import BankInvalid
     from bot.config import Settings
 
-    return asyncio.run(_history(args, Settings.from_env()))
+    settings = Settings.from_env()
+    try:
+        return asyncio.run(_history(args, settings))
+    except BankInvalid as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def is_empty(card: Scorecard) -> bool:
@@ -103,12 +108,6 @@ async def _listed(
 
 
 def _show(card: Scorecard, *, plain: bool) -> None:
-    from bot.terminal.render import emit, make_console, render_scorecard
+    from bot.terminal.render import make_console, page, render_scorecard
 
-    console = make_console(sys.stdout, plain=plain)
-    if plain or not sys.stdout.isatty():
-        emit(console, render_scorecard(card))
-        return
-    os.environ.setdefault("LESS", "-FRX")  # colours, and no pager for a short card
-    with console.pager(styles=True):
-        console.print(render_scorecard(card))
+    page(make_console(sys.stdout, plain=plain), render_scorecard(card))

@@ -35,6 +35,7 @@ from bot.features.interviews.service import (
 from bot.terminal.render import (
     emit,
     format_remaining,
+    page,
     render_intro,
     render_item,
     render_scenario,
@@ -465,7 +466,10 @@ class PracticeSession:
 
     def _finish(self, card: Scorecard) -> Scorecard:
         self._print()
-        self._print(render_scorecard(card))
+        if isinstance(self._input, TerminalInput):
+            page(self._console, render_scorecard(card))  # read from the score table down
+        else:
+            self._print(render_scorecard(card))
         return card
 
     async def self_assess(self, card: Scorecard) -> Scorecard:

@@ -68,6 +68,17 @@ def make_console(file: TextIO | None = None, *, plain: bool = False) -> Console:
 _PRODUCT_STAR = re.compile(r"(?<=[\w)])\*(?=[\w(])")
 
 
+def page(console: Console, *renderables: RenderableType) -> None:
+    """On a terminal, through the pager (``less -FRX`` unless $LESS says otherwise: it quits at
+    once when the text fits the screen and leaves it there); elsewhere, printed."""
+    if not console.is_terminal:
+        emit(console, *renderables)
+        return
+    os.environ.setdefault("LESS", "-FRX")
+    with console.pager(styles=True):
+        console.print(*renderables)
+
+
 def markdown(text: str) -> Markdown:
     # "0.99*0.01" is arithmetic, not emphasis: escape a star between two operands.
     return Markdown(_PRODUCT_STAR.sub(r"\\*", text.strip()), hyperlinks=False)

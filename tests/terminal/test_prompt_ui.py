@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -100,7 +101,7 @@ def _spawn(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
         cwd=str(tmp_path),
         encoding="utf-8",
         timeout=30,
-        dimensions=(30, 80),
+        dimensions=(200, 80),  # the scorecard fits: the pager (less -F) returns at once
     )
 
 
@@ -149,3 +150,37 @@ def test_ctrl_c_pauses_and_works_at_the_continue_question(tmp_path: Path) -> Non
     again.expect(_pexpect().EOF, timeout=10)
     again.close()
     assert again.exitstatus == 130
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_history_show_pages_a_long_scorecard(tmp_path: Path) -> None:
+    pexpect = _pexpect()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BANK_PATH", "LESS")}
+    env.update(DATA_DIR=str(tmp_path / "data"), BANK_PATH=str(MINI_BANK), TERM="xterm")
+    piped = subprocess.run(
+        [sys.executable, "-m", "bot", "practice", "--questions", "3"],
+        input="It is overfitting.\n.\nBayes\n.\nBias up, variance down.\n.\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot", "history", "--show", "1"],
+        env=env,
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(20, 80),
+    )
+    child.expect("Scorecard")
+    child.expect("Verdict")
+    with pytest.raises(pexpect.TIMEOUT):  # the pager waits on the first screen
+        child.expect(pexpect.EOF, timeout=2)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
