@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 COMMANDS = (".", ":hint", ":skip", ":end", ":time", ":scenario", ":help")
 
 PLAIN_KEYS = "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help"
-TTY_KEYS = "Enter saves a line · Ctrl-S or '.' submits · F2 :hint · F3 :skip · :end · :help"
+TTY_KEYS = "Enter saves a line · Ctrl-S submits · :help lists the keys"
+TOOLBAR_KEYS = "Ctrl-S submit · F2 hint · F3 skip · :help"
 
 HELP = """Commands (alone on a line):
   .          submit the answer to this question and move on   (terminal: Ctrl-S)
@@ -167,6 +168,7 @@ class TerminalInput:
     def __init__(self, queue: Queue) -> None:
         self._queue = queue
         self._prompt_session: PromptSession[Any] | None = None
+        self._ask_session: PromptSession[str] | None = None
         self._owner: PracticeSession | None = None
         self._events: asyncio.Task[_Line | Event] | None = None
         self._warned = False
@@ -221,11 +223,14 @@ class TerminalInput:
                 prompt.cancel()
 
     async def ask(self, question: str) -> str | None:
+        from prompt_toolkit import PromptSession
+
+        if self._ask_session is None:  # no countdown, no interview keys
+            self._ask_session = PromptSession()
         try:
-            result = await self._session.prompt_async(question)
+            return await self._ask_session.prompt_async(question)
         except EOFError:
             return None
-        return result if isinstance(result, str) else None
 
     def reminder(self) -> bool:
         self._warned = True
@@ -247,7 +252,7 @@ class TerminalInput:
             left = f"⏱ {format_remaining(seconds)} left"
             if seconds <= 60 or self._warned:
                 left = f"<style bg='ansired' fg='ansiwhite'> {left} (one minute or less) </style>"
-        return HTML(f" {_escape(item.title)} · {left} · {_escape(TTY_KEYS)}")
+        return HTML(f" {_escape(item.title)} · {left} · {_escape(TOOLBAR_KEYS)}")
 
 
 def _escape(text: str) -> str:
@@ -265,9 +270,8 @@ def _key_bindings() -> Any:
 
     def _send(command: str) -> Callable[[Any], None]:
         def handler(event: Any) -> None:
-            text = event.current_buffer.text
-            event.current_buffer.reset()
-            event.app.exit(result=_Key(command, text))
+            # The typed text stays on the screen, as after Enter; it is saved before `command`.
+            event.app.exit(result=_Key(command, event.current_buffer.text))
 
         return handler
 
@@ -499,7 +503,8 @@ class PracticeSession:
             card = await self._svc.set_self_score(self._session_id, item.position, int(answer))
             self._print(f"  stored: {score_label(int(answer))}")
         verdict = card.verdict
-        if verdict is not None and card.mean is not None:
+        changed = any(i.self_score is not None for i in card.items)
+        if changed and verdict is not None and card.mean is not None:
             self._print(f"Verdict with your scores: {verdict.label} (mean {card.mean:.2f} / 4)")
         return card
 

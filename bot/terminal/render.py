@@ -221,9 +221,14 @@ def render_scorecard(card: Scorecard, *, with_details: bool = True) -> Renderabl
                 Text(f"Ended early: {count} never reached are not scored.", style="yellow")
             )
     if with_details:
+        # A system-design question's reference answer comes once, after its last phase shown.
+        last_shown = {
+            i.question.id: i.position for i in card.items if i.status is not ItemStatus.NOT_REACHED
+        }
         for n, item in enumerate(card.items, 1):
             if item.status is not ItemStatus.NOT_REACHED:
-                parts.append(render_scorecard_item(item, n))
+                reference = last_shown[item.question.id] == item.position
+                parts.append(render_scorecard_item(item, n, with_reference=reference))
     return Group(*parts)
 
 
@@ -234,7 +239,9 @@ def _verdict(card: Scorecard) -> Text:
     return Text(f"Verdict: {verdict.label} (mean {mean:.2f} / 4)", style="bold")
 
 
-def render_scorecard_item(item: ScorecardItem, number: int) -> RenderableType:
+def render_scorecard_item(
+    item: ScorecardItem, number: int, *, with_reference: bool = True
+) -> RenderableType:
     status = STATUS.get(item.status, item.status.value)
     parts: list[RenderableType] = [
         Rule(f"{number}. {item.label} · {status} · score {score_label(item.score)}", align="left")
@@ -252,31 +259,38 @@ def render_scorecard_item(item: ScorecardItem, number: int) -> RenderableType:
         if item.auto_score is not None and int(result.score) != item.auto_score:
             parts.append(
                 Text(
-                    f"The rubric changed since this answer was scored: it would now get "
-                    f"{score_label(int(result.score))} (stored automatic score "
-                    f"{score_label(item.auto_score)}). The points below are today's.",
+                    f"The rubric or the scorer changed since this answer was scored: scored "
+                    f"again now it gets {score_label(int(result.score))} (stored automatic "
+                    f"score {score_label(item.auto_score)}). The points below are today's.",
                     style="yellow",
                 )
             )
-        parts += list(_points(result))
-        parts += [Text(f"  ⚑ {cap}", style="yellow") for cap in result.caps]
+        rows = [*_points(result), *((Text("⚑", style="yellow"), Text(str(c))) for c in result.caps)]
     else:
-        parts += [Text(f"  ✓ {p}", style="green") for p in item.covered]
-        parts += [Text(f"  ✗ {p}", style="red") for p in item.missed]
-    parts.append(Text("Reference answer:", style="bold"))
-    parts.append(Padding(markdown(item.question.reference_answer), (0, 0, 0, 2)))
+        rows = [(Text("✓", style="green"), Text(p)) for p in item.covered]
+        rows += [(Text("✗", style="red"), Text(p)) for p in item.missed]
+    if rows:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for marker, line in rows:
+            grid.add_row(marker, line)
+        parts.append(Padding(grid, (0, 0, 0, 2)))
+    if with_reference:
+        parts.append(Text("Reference answer:", style="bold"))
+        parts.append(Padding(markdown(item.question.reference_answer), (0, 0, 0, 2)))
     return Group(*parts)
 
 
-def _points(result: RubricResult) -> Iterable[RenderableType]:
+def _points(result: RubricResult) -> Iterable[tuple[Text, Text]]:
     for p in result.points:
         if p.covered:
-            line = Text(f"  ✓ {p.point}", style="green")
+            line = Text(p.point, style="green")
             if p.evidence:
                 line.append(f'  — you wrote: "{p.evidence}"', style="default")
-            yield line
+            yield Text("✓", style="green"), line
             continue
-        line = Text(f"  ✗ {p.point}", style="red")
+        line = Text(p.point, style="red")
         if p.misconception:
             line.append(f"  — you said: {p.misconception}", style="default")
         elif p.explain:
@@ -284,4 +298,4 @@ def _points(result: RubricResult) -> Iterable[RenderableType]:
         elif p.missing:
             cues = "; ".join(c.lstrip("+").replace("|", " or ") for c in p.missing[:4])
             line.append(f"  — expected words like: {cues}", style="default")
-        yield line
+        yield Text("✗", style="red"), line
