@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 COMMANDS = (".", ":hint", ":skip", ":end", ":time", ":scenario", ":help")
 
 PLAIN_KEYS = "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help"
-TTY_KEYS = "Enter saves a line · Ctrl-S submits · :help lists the keys"
+TTY_KEYS = "Enter saves a line · Ctrl-S submits · :help"
 TOOLBAR_KEYS = "Ctrl-S submit · F2 hint · F3 skip · :help"
 
 HELP = """Commands (alone on a line):

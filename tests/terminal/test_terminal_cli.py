@@ -161,7 +161,7 @@ def _not_a_folder(tmp_path: Path) -> str:
         ("LOG_LEVEL", "chatty", "LOG_LEVEL must be one of"),
     ],
 )
-@pytest.mark.parametrize("command", [["practice"], ["history"], ["db", "upgrade"]])
+@pytest.mark.parametrize("command", [["practice"], ["history"], ["db", "upgrade"], ["run"]])
 def test_every_configuration_mistake_is_one_line_and_exit_2(
     tmp_path: Path, setting: str, value: str | None, fix: str, command: list[str]
 ) -> None:
