@@ -11,6 +11,7 @@ nothing already entered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -210,10 +211,7 @@ class TerminalInput:
                     self._warned = True
                     continue
                 if isinstance(event, TimedOut):
-                    text = self._session.default_buffer.text
-                    self._session.default_buffer.reset()
-                    self._session.app.exit(result="")
-                    await prompt
+                    text = await self._close(prompt)
                     self._warned = False
                     return _Dropped(event, text)
                 assert isinstance(event, _Line)
@@ -221,6 +219,19 @@ class TerminalInput:
         finally:
             if not prompt.done():
                 prompt.cancel()
+
+    async def _close(self, prompt: asyncio.Future[Any]) -> str:
+        """End the editor at a time-out; returns the text typed but not entered."""
+        text = self._session.default_buffer.text
+        app = self._session.app
+        if app.is_running and not app.is_done:
+            self._session.default_buffer.reset()
+            app.exit(result="")
+        else:  # the editor had not started yet (the time-out was already waiting)
+            prompt.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await prompt
+        return text
 
     async def ask(self, question: str) -> str | None:
         from prompt_toolkit import PromptSession

@@ -90,6 +90,20 @@ def _pexpect():  # type: ignore[no-untyped-def]
     return pytest.importorskip("pexpect")
 
 
+CPR = r"\x1b\[6n"  # prompt_toolkit asks where the cursor is; a terminal answers
+
+
+def _expect(child, pattern, timeout: float = -1):  # type: ignore[no-untyped-def]
+    """``child.expect(pattern)``, answering cursor-position requests on the way, as a real
+    terminal does (without an answer prompt_toolkit shows no bottom toolbar)."""
+    while True:
+        index = child.expect([CPR, pattern], timeout=timeout)
+        if index == 0:
+            child.send("\x1b[1;1R")
+            continue
+        return
+
+
 def _spawn(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
     pexpect = _pexpect()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BANK_PATH")}
@@ -108,21 +122,22 @@ def _spawn(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_typing_a_short_interview_into_the_real_editor(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "--questions", "2")
-    child.expect("Question 1 of 2")
-    child.expect("⏱")  # the toolbar's countdown
+    _expect(child, "Question 1 of 2")
+    _expect(child, "Ctrl-S submit · F2 hint")  # the toolbar: the editor is running
     child.send("It is overfitting,\r")
     child.send("I would use k-fold cross-validation.")
     child.send("\x13")  # Ctrl-S: saves the typed text, then submits
-    child.expect("Question 2 of 2")
+    _expect(child, "Question 2 of 2")
+    _expect(child, "Ctrl-S submit · F2 hint")
     child.send("\x1bOQ")  # F2: a hint
-    child.expect("Hint 1/")
+    _expect(child, "Hint 1/")
     child.send(":end\r")
-    child.expect("Scorecard")
-    child.expect(r"\[1-4, Enter keeps\]")
+    _expect(child, "Scorecard")
+    _expect(child, r"\[1-4, Enter keeps\]")
     child.send("3\r")
-    child.expect("stored: 3/4 Hire")  # question 2 was never answered: not asked
-    child.expect("history")
-    child.expect(_pexpect().EOF)
+    _expect(child, "stored: 3/4 Hire")  # question 2 was never answered: not asked
+    _expect(child, "history")
+    _expect(child, _pexpect().EOF)
     child.close()
     assert child.exitstatus == 0
     with sqlite3.connect(tmp_path / "data" / "mlmock.sqlite3") as conn:
@@ -136,18 +151,19 @@ def test_typing_a_short_interview_into_the_real_editor(tmp_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_ctrl_c_pauses_and_works_at_the_continue_question(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "--questions", "2")
-    child.expect("Question 1 of 2")
+    _expect(child, "Question 1 of 2")
+    _expect(child, "Ctrl-S submit · F2 hint")
     child.send("a first line\r")
     child.send("\x03")  # Ctrl-C while answering: pause
-    child.expect("Paused")
-    child.expect(_pexpect().EOF)
+    _expect(child, "Paused")
+    _expect(child, _pexpect().EOF)
     child.close()
     assert child.exitstatus == 130
 
     again = _spawn(tmp_path)
-    again.expect(r"Continue it\? \[Y/n\]")
+    _expect(again, r"Continue it\? \[Y/n\]")
     again.send("\x03")  # Ctrl-C at the question: leaves at once, nothing hangs
-    again.expect(_pexpect().EOF, timeout=10)
+    _expect(again, _pexpect().EOF, timeout=10)
     again.close()
     assert again.exitstatus == 130
 
@@ -176,11 +192,53 @@ def test_history_show_pages_a_long_scorecard(tmp_path: Path) -> None:
         timeout=30,
         dimensions=(20, 80),
     )
-    child.expect("Scorecard")
-    child.expect("Verdict")
+    _expect(child, "Scorecard")
+    _expect(child, "Verdict")
     with pytest.raises(pexpect.TIMEOUT):  # the pager waits on the first screen
-        child.expect(pexpect.EOF, timeout=2)
+        _expect(child, pexpect.EOF, timeout=2)
     child.send("q")
-    child.expect(pexpect.EOF)
+    _expect(child, pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+async def test_a_time_out_already_waiting_when_the_editor_opens(tmp_path: Path) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/t.sqlite3", bank_path=MINI_BANK
+    )
+    clock = FakeClock()
+    out = io.StringIO()
+    with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+        async with open_app(settings, scope="local", clock=clock, start_deadlines=False) as app:
+            svc = app.interviews
+            user = await svc.ensure_user("local", "local", "you")
+            session = await svc.start(
+                user, Track.TECHNICAL, Length.SHORT, platform="local", questions=2
+            )
+            queue: Queue = asyncio.Queue()
+            runner = PracticeSession(
+                svc, session, queue, make_console(out, plain=True), line_input=TerminalInput(queue)
+            )
+            clock.advance(minutes=10)  # overdue before the editor ever opens
+            await app.start_deadlines()
+            await _until(lambda: _has_event(queue), "the overdue time-out")
+            task = asyncio.create_task(runner.run())
+
+            async def on_second() -> bool:
+                view = await svc.view(session.id)
+                return view.current is not None and view.current.position == 1
+
+            await _until(on_second, "the second question")
+            await asyncio.sleep(0.2)
+            keys.send_text("late answer\r:end\r\x04")
+            card = await asyncio.wait_for(task, 10)
+    assert [i.answer_text for i in card.items] == ["", "late answer"]
+    assert "Time is up for question 1 of 2" in out.getvalue()
+
+
+async def _has_event(queue: Queue) -> bool:
+    return not queue.empty()
