@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path | None = None  # None: the user data folder
-    database_url: str = ""  # empty: SQLite in the data folder
+    database_url: str = Field(default="", repr=False)  # may hold a password; empty: SQLite
     bank_path: Path | None = None  # None: the bundled bank
     discord_token: SecretStr | None = Field(default=None, repr=False)
     discord_guild_id: int | None = None
