@@ -70,7 +70,8 @@ def _time_first_question(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def _time_first_question_on_a_terminal(cmd: list[str], env: dict[str, str]) -> float:
-    """The same through a pseudo-terminal (the prompt_toolkit editor); Ctrl-C then pauses."""
+    """The same through a pseudo-terminal (the prompt_toolkit editor); once the editor runs,
+    Ctrl-C pauses the interview and the process ends."""
     import pty
     import select
 
@@ -82,26 +83,24 @@ def _time_first_question_on_a_terminal(cmd: list[str], env: dict[str, str]) -> f
     os.close(slave)
     seen = b""
     elapsed = float("nan")
-    while time.perf_counter() < start + 30:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if not ready:
-            if proc.poll() is not None:
-                break
+    interrupted = False
+    while time.perf_counter() < start + 30 and proc.poll() is None:
+        if not select.select([master], [], [], 0.2)[0]:
             continue
         try:
-            seen += os.read(master, 4096)
+            chunk = os.read(master, 4096)
         except OSError:
             break
-        if FIRST_QUESTION in seen:
+        seen += chunk
+        if elapsed != elapsed and FIRST_QUESTION in seen:  # nan: not seen yet
             elapsed = time.perf_counter() - start
-            break
-    time.sleep(0.3)  # let the editor start, then pause the interview with Ctrl-C
-    os.write(master, b"\x03")
-    try:
-        while select.select([master], [], [], 5)[0] and os.read(master, 4096):
-            pass
-    except OSError:
-        pass
+        if b"\x1b[6n" in chunk:  # the editor asks where the cursor is: answer as a terminal
+            os.write(master, b"\x1b[1;1R")
+        if elapsed == elapsed and not interrupted and b"\x1b[?2004h" in seen:
+            os.write(master, b"\x03")  # the editor is running: Ctrl-C pauses and exits
+            interrupted = True
+    if proc.poll() is None:
+        proc.kill()
     proc.wait(timeout=30)
     os.close(master)
     return elapsed
