@@ -75,19 +75,23 @@ async def _history(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         rows = await _listed(svc, user, args.limit, include_empty=args.all)
         if not rows:
-            print(f"No sessions yet. Start one with: {command_name()} practice")
+            hidden = (
+                "" if args.all else f" with an answer (`{command_name()} history --all` lists all)"
+            )
+            print(f"No sessions yet{hidden}. Start one with: {command_name()} practice")
             return 0
+        # 79 columns: fits an 80-column terminal without wrapping.
         print(
-            f"{'id':>4}  {'started':16}  {'track':13}  {'length':8}  {'status':17}  "
-            f"{'answered':>8}  {'mean':>4}  verdict"
+            f"{'id':>3} {'started':14} {'track':13} {'length':8} {'status':11} {'done':>5} "
+            f"{'mean':>4} verdict"
         )
         for s, card in rows:
             mean = f"{s.mean_score:.2f}" if s.mean_score is not None else "-"
-            status = s.status.value + (" (ended early)" if card.ended_early else "")
+            status = "ended early" if card.ended_early else s.status.value
             answered = sum(1 for i in card.items if i.answer_text.strip())
             print(
-                f"{s.id:>4}  {s.started_at.astimezone():%Y-%m-%d %H:%M}  {s.track.value:13}  "
-                f"{s.length.value:8}  {status:17}  {f'{answered}/{s.items}':>8}  {mean:>4}  "
+                f"{s.id:>3} {s.started_at.astimezone():%y-%m-%d %H:%M} {s.track.value:13} "
+                f"{s.length.value:8} {status:11} {f'{answered}/{s.items}':>5} {mean:>4} "
                 f"{s.verdict.label if s.verdict else '-'}"
             )
         print(f"\nShow one scorecard with: {command_name()} history --show ID")
