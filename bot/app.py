@@ -50,11 +50,7 @@ def load_question_bank(settings: Settings) -> QuestionBank:
         more = len(result.problems) - 20
         raise BankInvalid(
             f"the question bank at {path} has {len(result.problems)} problem(s):\n{shown}"
-            + (
-                f"\n... and {more} more (run: python -m bot bank validate {path})"
-                if more > 0
-                else ""
-            )
+            + (f"\n... and {more} more (run: mlmock bank validate {path})" if more > 0 else "")
         )
     return QuestionBank(result.questions)
 

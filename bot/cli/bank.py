@@ -1,4 +1,4 @@
-"""`python -m bot bank validate|stats [PATH ...]`: check the question bank, or count what it holds.
+"""`mlmock bank validate|stats [PATH ...]`: check the question bank, or count what it holds.
 
 Problems go to stdout (one per line, ``file:line:column: question-id: message``, sorted by file
 and position) so they can be piped or parsed by an editor; the one-line summary goes to stderr.
@@ -13,12 +13,14 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.cli import UsageError
-from bot.core.bank import BankLoadResult, bundled_bank_path, load_bank
-from bot.core.bank.loader import YAML_SUFFIXES, find_bank_files
-from bot.core.questions import Difficulty, Question, Track
+from bot.cli import UsageError, command_name
+from bot.core.questions import Difficulty, Track
+
+if TYPE_CHECKING:
+    from bot.core.bank import BankLoadResult
+    from bot.core.questions import Question
 
 _LEVELS = tuple(sorted(Difficulty, key=lambda d: d.rank))
 
@@ -52,6 +54,9 @@ def _no_action(args: argparse.Namespace) -> int:
 
 def _load(paths: Sequence[Path]) -> BankLoadResult:
     """Load the given paths (default: the bundled bank); wrong paths are usage errors."""
+    from bot.core.bank import bundled_bank_path, load_bank
+    from bot.core.bank.loader import YAML_SUFFIXES, find_bank_files
+
     if not paths:
         paths = [_relative_to_cwd(bundled_bank_path())]
     for path in paths:
@@ -100,7 +105,7 @@ def _stats(args: argparse.Namespace) -> int:
         return 0
     print(
         f"warning: {_plural(len(result.problems), 'problem')} found; only valid questions are "
-        "counted (run `python -m bot bank validate` for details)",
+        f"counted (run `{command_name()} bank validate` for details)",
         file=sys.stderr,
     )
     return 1

@@ -1,12 +1,9 @@
-"""`python -m bot db upgrade|downgrade|current`: schema migrations (also applied at start)."""
+"""`mlmock db upgrade|downgrade|current`: schema migrations (also applied at start)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
-
-from bot.config import Settings
-from bot.storage.database import alembic_config, downgrade_sync, upgrade_sync
 
 
 def register(sub: Any) -> None:
@@ -23,16 +20,22 @@ def register(sub: Any) -> None:
 
 
 def _url() -> str:
+    from bot.config import Settings
+
     return Settings.from_env().database_url
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.database import upgrade_sync
+
     upgrade_sync(_url(), args.revision)
     print(f"database migrated to {args.revision}")
     return 0
 
 
 def _downgrade(args: argparse.Namespace) -> int:
+    from bot.storage.database import downgrade_sync
+
     downgrade_sync(_url(), args.revision)
     print(f"database migrated down to {args.revision}")
     return 0
@@ -40,6 +43,8 @@ def _downgrade(args: argparse.Namespace) -> int:
 
 def _current(args: argparse.Namespace) -> int:
     from alembic import command
+
+    from bot.storage.database import alembic_config
 
     command.current(alembic_config(_url()))
     return 0

@@ -1,20 +1,21 @@
-"""`python -m bot practice`: a timed mock interview in the terminal."""
+"""`mlmock practice`: a timed mock interview in the terminal."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import App, BankInvalid, open_app
-from bot.cli import UsageError
-from bot.config import Settings
+from bot.cli import UsageError, command_name
 from bot.core.formats import Length
 from bot.core.questions import Difficulty, Track
-from bot.core.session import SessionView
-from bot.features.interviews.types import InterviewError
-from bot.terminal.practice import PracticeSession, Queue, StdinLines
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.app import App
+    from bot.config import Settings
+    from bot.core.session import SessionView
 
 LOCAL_PLATFORM = "local"
 LOCAL_USER = "local"
@@ -25,17 +26,22 @@ def register(sub: Any) -> None:
         "practice",
         help="run a timed mock interview in the terminal",
         description="Run a timed mock interview in the terminal. Type your answer over several "
-        "lines and finish it with a line holding only '.'; :hint, :skip, :end and :help work at "
-        "any time. Answers can also be piped on standard input.",
+        "lines and finish it with a line holding only '.' (or Ctrl-S); :hint, :skip, :end, "
+        ":scenario and :help work at any time. Answers can also be piped on standard input.",
     )
     parser.add_argument("--track", choices=[t.value for t in Track], default=Track.TECHNICAL.value)
     parser.add_argument("--length", choices=[x.value for x in Length], default=Length.SHORT.value)
     parser.add_argument(
-        "--topic", help="only questions of this topic (see: python -m bot bank stats)"
+        "--topic", help=f"only questions of this topic (see: {command_name()} bank stats)"
     )
     parser.add_argument("--difficulty", choices=[d.value for d in Difficulty])
     parser.add_argument(
         "--questions", type=int, metavar="N", help="number of questions (not for system-design)"
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="line-by-line input and uncoloured output (automatic when stdin is not a terminal)",
     )
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--resume", action="store_true", help="continue the unfinished interview")
@@ -46,41 +52,120 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.app import BankInvalid
+    from bot.config import Settings
+
     if args.questions is not None and args.questions < 1:
         raise UsageError("--questions must be at least 1")
+    settings = Settings.from_env()
     try:
-        return asyncio.run(_practice(args, Settings.from_env()))
+        return asyncio.run(_practice(args, settings))
     except BankInvalid as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
+def _interactive(args: argparse.Namespace) -> bool:
+    return not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 async def _practice(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_app(settings, scope=LOCAL_PLATFORM, start_scheduler=False) as app:
+    import asyncio
+
+    from bot.app import open_app
+    from bot.terminal.practice import PracticeSession, Queue, StdinLines, TerminalInput
+    from bot.terminal.render import emit, make_console
+
+    interactive = _interactive(args)
+    console = make_console(sys.stdout, plain=not interactive)
+    from bot.cli.schema import schema_is_current
+    from bot.storage.database import MIGRATIONS_DIR
+
+    migrate = not schema_is_current(settings.database_url, MIGRATIONS_DIR)
+    async with open_app(
+        settings, scope=LOCAL_PLATFORM, start_scheduler=False, migrate=migrate
+    ) as app:
         track = Track(args.track)
         if args.topic and args.topic not in app.banks.topics(track):
             allowed = ", ".join(app.banks.topics(track))
             raise UsageError(
                 f"unknown topic {args.topic!r} for {track.value}; choose from: {allowed}"
             )
+        _check_question_count(app, args, track)
         queue: Queue = asyncio.Queue()
         user = await app.interviews.ensure_user(LOCAL_PLATFORM, LOCAL_USER, "you")
-        session = await _open_or_start(app, args, user, track)
-        if session is None:
-            return 2
-        runner = PracticeSession(app.interviews, session, queue)
+        session = await _open_or_start(app, args, user, track, console, interactive)
+        if isinstance(session, int):
+            return session
+        line_input = TerminalInput(queue) if interactive else None
+        runner = PracticeSession(
+            app.interviews,
+            session,
+            queue,
+            console,
+            line_input=line_input,
+            command=command_name(),
+        )
         await app.start_scheduler()  # after subscribing: overdue time-outs are shown, not missed
-        StdinLines(queue, asyncio.get_running_loop(), sys.stdin).start()
+        if not interactive:
+            StdinLines(queue, asyncio.get_running_loop(), sys.stdin).start()
         await runner.run()
-        print("\nSaved. See all your sessions with: python -m bot history")
+        emit(console, f"\nSaved. See all your sessions with: {command_name()} history")
         return 0
 
 
+def _check_question_count(app: App, args: argparse.Namespace, track: Track) -> None:
+    if args.questions is None or track is Track.SYSTEM_DESIGN:
+        return
+    available = len(
+        app.banks.select(
+            track,
+            [args.topic] if args.topic else None,
+            [Difficulty(args.difficulty)] if args.difficulty else None,
+        )
+    )
+    if args.questions > available:
+        where = track.value
+        if args.topic:
+            where += f", topic {args.topic}"
+        if args.difficulty:
+            where += f", difficulty {args.difficulty}"
+        raise UsageError(
+            f"--questions {args.questions} is more than the bank holds for {where}: "
+            f"the maximum is {available}"
+        )
+
+
+async def _ask_yes(question: str) -> bool:
+    from prompt_toolkit import PromptSession
+
+    answer = await PromptSession[str]().prompt_async(question)  # Ctrl-C: KeyboardInterrupt
+    return answer.strip().lower() in ("", "y", "yes")
+
+
 async def _open_or_start(
-    app: App, args: argparse.Namespace, user: int, track: Track
-) -> SessionView | None:
+    app: App,
+    args: argparse.Namespace,
+    user: int,
+    track: Track,
+    console: Console,
+    interactive: bool,
+) -> SessionView | int:
+    """The session to run, or an exit code."""
+    from bot.features.interviews.types import InterviewError
+    from bot.terminal.render import emit
+
     svc = app.interviews
     existing = await svc.open_session(user)
+    if existing is None and args.resume:
+        print(
+            f"Nothing to resume: there is no unfinished interview. Start one with: "
+            f"{command_name()} practice",
+            file=sys.stderr,
+        )
+        return 1
     if existing is not None:
         position = existing.current.position if existing.current else 0
         summary = (
@@ -92,18 +177,17 @@ async def _open_or_start(
             resume = True
         elif args.new:
             resume = False
-        elif sys.stdin.isatty():
-            print(summary)
-            answer = (await asyncio.to_thread(input, "Continue it? [Y/n] ")).strip().lower()
-            resume = answer in ("", "y", "yes")
+        elif interactive:
+            emit(console, summary)
+            resume = await _ask_yes("Continue it? [Y/n] ")
         else:
             print(
                 f"error: {summary} Pass --resume to continue it or --new to start afresh.",
                 file=sys.stderr,
             )
-            return None
+            return 2
         if resume:
-            print("Continuing where you left off.")
+            emit(console, "Continuing where you left off.")
             return await svc.resume(existing.id)
         await svc.abandon(existing.id)
     try:

@@ -1,21 +1,16 @@
-"""`python -m bot run`: the Discord bot, until SIGTERM/SIGINT (docker stop, Ctrl-C)."""
+"""`mlmock run`: the Discord bot, until SIGTERM/SIGINT (docker stop, Ctrl-C)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import discord
+if TYPE_CHECKING:
+    import logging
 
-from bot.app import BankInvalid, open_app
-from bot.config import Settings
+    from bot.config import Settings
 
-log = logging.getLogger("bot")
 SHUTDOWN_GRACE_SECONDS = 10
 
 
@@ -29,20 +24,40 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    """discord.py warns at every start that voice support is not installed; the bot never
+    speaks, so the warning is noise."""
+    return "voice will NOT be supported" not in record.getMessage()
+
+
+def quiet_startup_logs(level: int) -> None:
+    """Above DEBUG, hide the migration steps alembic logs and discord.py's voice warnings."""
+    import logging
+
+    if level <= logging.DEBUG:
+        return
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
+
+
 def _run(args: argparse.Namespace) -> int:
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not settings.discord_token:
+    import asyncio
+
+    import discord
+
+    from bot.app import BankInvalid
+    from bot.config import Settings
+
+    settings = Settings.from_env()  # ConfigError: one line, exit 2 (bot.cli.main)
+    if not settings.token:
         print(
             "error: DISCORD_TOKEN is not set (environment or .env); create a bot token in the "
             "Discord Developer Portal, see README 'Running the Discord bot'.",
             file=sys.stderr,
         )
         return 2
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level, logging.INFO))
+    discord.utils.setup_logging(level=settings.logging_level)
+    quiet_startup_logs(settings.logging_level)
     try:
         asyncio.run(serve(settings))
     except discord.LoginFailure:
@@ -62,9 +77,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings, **client_kwargs: Any) -> None:
+    import asyncio
+    import contextlib
+    import logging
+    import signal
+
+    from bot.app import open_app
     from bot.discord.client import create_bot
 
-    assert settings.discord_token
+    token = settings.token
+    assert token
     async with open_app(settings, scope="discord", start_scheduler=False) as app:
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
         stop = asyncio.Event()
@@ -73,13 +95,14 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         async with bot:
-            runner = asyncio.create_task(bot.start(settings.discord_token), name="discord")
+            runner = asyncio.create_task(bot.start(token), name="discord")
             stopper = asyncio.create_task(stop.wait(), name="stop-signal")
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
             if runner in done:
                 runner.result()  # raises LoginFailure and friends
                 return
+            log = logging.getLogger("bot")
             log.info("shutting down: finishing in-flight work")
             await bot.close()  # no new interactions; handlers already running go on
             try:

@@ -1,52 +1,99 @@
-"""Plain-text rendering of questions and scorecards for the terminal."""
+"""Rendering of questions and scorecards for the terminal, with ``rich``.
+
+Text is Markdown (the bank writes ``**bold**`` and lists) wrapped to the terminal's width; piped
+output gets the same layout without colours. A scorecard shows the score table first, then per
+item: the answer as written, each rubric point with the words that earned it (✓) or what was
+expected (✗), the caps that lowered the score, and the reference answer.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-import textwrap
+import sys
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
 
-from bot.core.scoring import Score
-from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
 
-WIDTH = 88
-RULE = "─" * WIDTH
+from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem, SessionView
+
+if TYPE_CHECKING:
+    from bot.core.scoring import RubricResult
+
+MAX_WIDTH = 100  # long lines are hard to read even on a wide terminal
+PLAIN_WIDTH = 80
+
+STATUS = {
+    ItemStatus.SUBMITTED: "answered",
+    ItemStatus.SKIPPED: "skipped",
+    ItemStatus.TIMED_OUT: "time ran out",
+    ItemStatus.NOT_REACHED: "not reached",
+}
+LABELS = {1: "Strong No Hire", 2: "No Hire", 3: "Hire", 4: "Strong Hire"}
 
 
-_LIST_MARKER = re.compile(r"^\s*([-*+]|\d+[.)])\s")
+def make_console(file: TextIO | None = None, *, plain: bool = False) -> Console:
+    """A console for ``file`` (stdout): colours and the terminal's width on a terminal; on a
+    pipe (or ``plain``) no colours and 80 columns (or $COLUMNS)."""
+    file = file or sys.stdout
+    is_tty = file.isatty() and not plain
+    width: int | None = None
+    if not is_tty:
+        try:
+            width = int(os.environ.get("COLUMNS", ""))
+        except ValueError:
+            width = PLAIN_WIDTH
+    console = Console(
+        file=file,
+        force_terminal=is_tty,
+        no_color=not is_tty,
+        highlight=False,
+        emoji=False,
+        width=width,
+        soft_wrap=False,
+    )
+    if is_tty and console.width > MAX_WIDTH:
+        console.width = MAX_WIDTH
+    return console
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Re-join hard-wrapped markdown lines; list items and blank lines start new paragraphs."""
-    paras: list[str] = []
-    for line in text.strip().splitlines():
-        if not line.strip():
-            paras.append("")
-        elif paras and paras[-1] and not _LIST_MARKER.match(line):
-            paras[-1] += " " + line.strip()
-        else:
-            paras.append(line.rstrip())
-    return paras
+_PRODUCT_STAR = re.compile(r"(?<=[\w)])\*(?=[\w(])")
 
 
-def _wrap(text: str, indent: str = "") -> str:
-    lines = []
-    for para in _paragraphs(text):
-        if not para:
-            lines.append("")
-            continue
-        lead = para[: len(para) - len(para.lstrip())]
-        marker = _LIST_MARKER.match(para)
-        hang = " " * (marker.end() - len(lead)) if marker else ""
-        lines.append(
-            textwrap.fill(
-                para.strip(),
-                WIDTH,
-                initial_indent=indent + lead,
-                subsequent_indent=indent + lead + hang,
-            )
-        )
-    return "\n".join(lines)
+def page(console: Console, *renderables: RenderableType) -> None:
+    """On a terminal, through the pager (``less -FRX`` unless $LESS says otherwise: it quits at
+    once when the text fits the screen and leaves it there); elsewhere, printed."""
+    if not console.is_terminal:
+        emit(console, *renderables)
+        return
+    os.environ.setdefault("LESS", "-FRX")
+    with console.pager(styles=True):
+        console.print(*renderables)
+
+
+def markdown(text: str) -> Markdown:
+    # "0.99*0.01" is arithmetic, not emphasis: escape a star between two operands.
+    return Markdown(_PRODUCT_STAR.sub(r"\\*", text.strip()), hyperlinks=False)
+
+
+def emit(console: Console, *renderables: RenderableType | str) -> None:
+    """Print; on a pipe without the padding spaces rich adds to fill each line."""
+    if console.is_terminal:
+        console.print(*renderables)
+        return
+    with console.capture() as capture:
+        console.print(*renderables)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n")
+    console.file.flush()
 
 
 def format_remaining(seconds: float) -> str:
@@ -54,75 +101,201 @@ def format_remaining(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def render_item(item: ItemView, now: datetime) -> str:
+def score_label(score: int | None) -> str:
+    return "-" if score is None else f"{score}/4 {LABELS.get(score, '')}".strip()
+
+
+# -- interview --------------------------------------------------------------------------------
+
+
+def render_intro(session: SessionView, card: Scorecard) -> RenderableType:
+    """What the interview holds: its length and number of questions, before the first one."""
+    questions = len({i.question.id for i in card.items})
+    minutes = sum(i.minutes for i in card.items)
+    phases = len(card.items)
+    shape = f"{questions} question{'s' if questions != 1 else ''}"
+    if phases != questions:
+        shape += f" in {phases} timed phases"
+    return Text(
+        f"{session.length.value.capitalize()} {session.track.value} interview: {shape}, "
+        f"{minutes} minutes in all.",
+        style="bold",
+    )
+
+
+def render_scenario(item: ItemView) -> RenderableType:
+    """A system-design question's full prompt: the scenario every phase refers to."""
+    q = item.question
+    return Group(
+        Rule(f"Scenario · {q.topic} · {q.difficulty.value}", align="left"),
+        markdown(q.prompt),
+        Rule(style="dim"),
+    )
+
+
+def render_item(item: ItemView, now: datetime, *, keys: str) -> RenderableType:
     q = item.question
     head = f"{item.title}  ·  {q.track.value} · {q.topic} · {q.difficulty.value}"
     remaining = (item.deadline_at - now).total_seconds() if item.deadline_at else 0
     local_deadline = item.deadline_at.astimezone().strftime("%H:%M:%S") if item.deadline_at else "?"
-    parts = [
-        RULE,
-        head,
-        RULE,
-        _wrap(item.prompt),
-        "",
-        f"⏱  {format_remaining(remaining)} left (until {local_deadline}).  "
-        "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help",
-    ]
+    parts: list[RenderableType] = [Rule(head, align="left"), markdown(item.prompt)]
     if item.answer_text:
-        parts.insert(4, "\nSo far you wrote:\n" + _wrap(item.answer_text, "  │ "))
-    return "\n".join(parts)
-
-
-def _score_label(score: int | None) -> str:
-    return "-" if score is None else f"{score}/4 {Score(score).label}"
-
-
-def render_scorecard_item(item: ScorecardItem, number: int) -> str:
-    q = item.question
-    status = {
-        ItemStatus.SUBMITTED: "answered",
-        ItemStatus.SKIPPED: "skipped",
-        ItemStatus.TIMED_OUT: "time ran out",
-        ItemStatus.NOT_REACHED: "not reached",
-    }.get(item.status, item.status.value)
-    label = f"{q.id} / {item.phase.name}" if item.phase else q.id
-    extra = (
-        f", {item.hints_used} hint{'s' if item.hints_used != 1 else ''}" if item.hints_used else ""
+        parts += [Text("So far you wrote:", style="bold"), _quoted(item.answer_text)]
+    parts.append(
+        Text(
+            f"⏱  {format_remaining(remaining)} left (until {local_deadline}).  {keys}",
+            style="dim",
+        )
     )
-    lines = [f"{number}. {label}  [{q.topic}, {q.difficulty.value}]  {status}{extra}"]
-    if item.status is ItemStatus.NOT_REACHED:
-        return "\n".join(lines)
-    score_line = f"   score {_score_label(item.score)}"
-    if item.self_score is not None or item.peer_score is not None:
-        score_line += f"  (automatic {_score_label(item.auto_score)})"
-    lines.append(score_line)
-    lines += [f"   ✓ {p}" for p in item.covered]
-    lines += [f"   ✗ {p}" for p in item.missed]
-    return "\n".join(lines)
+    return Group(*parts)
 
 
-def render_scorecard(card: Scorecard, *, with_reference: bool = True) -> str:
-    out = [
-        RULE,
-        f"Scorecard · {card.track.value} ({card.length.value})"
-        + (" · ended early" if card.ended_early else ""),
-        RULE,
-    ]
+def _quoted(text: str) -> RenderableType:
+    return Padding(Text(text.strip()), (0, 0, 0, 2), style="italic")
+
+
+# -- scorecard --------------------------------------------------------------------------------
+
+
+def rescore(item: ScorecardItem) -> RubricResult | None:
+    """The rubric's judgement of the stored answer, recomputed now (the scorer is
+    deterministic), so every ✓ can quote its evidence. None when nothing was written."""
+    if not item.answer_text.strip():
+        return None
+    from bot.core.scoring import score_for
+
+    try:
+        return score_for(
+            item.question,
+            item.answer_text,
+            phase=item.phase.name if item.phase else None,
+            hints_used=item.hints_used,
+        )
+    except KeyError:  # the phase is no longer in the bank's version of the question
+        return None
+
+
+def not_reached(card: Scorecard) -> tuple[ScorecardItem, ...]:
+    return tuple(i for i in card.items if i.status is ItemStatus.NOT_REACHED)
+
+
+def _counts_not_reached() -> bool:
+    """Whether the verdict counts items never reached as unanswered (newer session model)."""
+    return hasattr(Scorecard, "unanswered_items")
+
+
+def render_scorecard(card: Scorecard, *, with_details: bool = True) -> RenderableType:
+    title = f"Scorecard · {card.track.value} ({card.length.value})"
+    if card.ended_early:
+        title += " · ended early"
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("#", justify="right")
+    table.add_column("question")
+    table.add_column("status")
+    table.add_column("score")
+    table.add_column("note", overflow="fold")
     for n, item in enumerate(card.items, 1):
-        out.append(render_scorecard_item(item, n))
-    if with_reference:
-        seen: set[str] = set()
-        out += ["", "Reference answers", RULE]
-        for item in card.scored_items:
-            if item.question.id in seen:
-                continue
-            seen.add(item.question.id)
-            out += [f"{item.question.id}:", _wrap(item.question.reference_answer, "   "), ""]
-    mean = card.mean
-    verdict = card.verdict
-    out += [
-        RULE,
-        "Verdict: "
-        + (f"{verdict.label} (mean {mean:.2f} / 4)" if verdict and mean else "no answers to score"),
+        note = []
+        if item.hints_used:
+            note.append(f"{item.hints_used} hint{'s' if item.hints_used != 1 else ''}")
+        if item.self_score is not None or item.peer_score is not None:
+            who = "peer" if item.peer_score is not None else "you"
+            note.append(f"scored by {who}; automatic {score_label(item.auto_score)}")
+        score = "-" if item.status is ItemStatus.NOT_REACHED else score_label(item.score)
+        table.add_row(
+            str(n), item.label, STATUS.get(item.status, item.status.value), score, "; ".join(note)
+        )
+    parts: list[RenderableType] = [Rule(title, align="left"), table, _verdict(card)]
+    missing = not_reached(card)
+    if card.ended_early and missing:
+        count = f"{len(missing)} item{'s' if len(missing) != 1 else ''}"
+        if _counts_not_reached():
+            parts.append(
+                Text(
+                    f"Ended early: {count} never reached count as unanswered (1/4) in the verdict.",
+                    style="yellow",
+                )
+            )
+        else:
+            parts.append(
+                Text(f"Ended early: {count} never reached are not scored.", style="yellow")
+            )
+    if with_details:
+        # A system-design question's reference answer comes once, after its last phase shown.
+        last_shown = {
+            i.question.id: i.position for i in card.items if i.status is not ItemStatus.NOT_REACHED
+        }
+        for n, item in enumerate(card.items, 1):
+            if item.status is not ItemStatus.NOT_REACHED:
+                reference = last_shown[item.question.id] == item.position
+                parts.append(render_scorecard_item(item, n, with_reference=reference))
+    return Group(*parts)
+
+
+def _verdict(card: Scorecard) -> Text:
+    mean, verdict = card.mean, card.verdict
+    if verdict is None or mean is None:
+        return Text("Verdict: no answers to score", style="bold")
+    return Text(f"Verdict: {verdict.label} (mean {mean:.2f} / 4)", style="bold")
+
+
+def render_scorecard_item(
+    item: ScorecardItem, number: int, *, with_reference: bool = True
+) -> RenderableType:
+    status = STATUS.get(item.status, item.status.value)
+    parts: list[RenderableType] = [
+        Rule(f"{number}. {item.label} · {status} · score {score_label(item.score)}", align="left")
     ]
-    return "\n".join(out)
+    if item.phase is not None:
+        parts.append(Text(f"Phase prompt: {item.phase.prompt.strip()}", style="dim"))
+    parts.append(Text("Your answer:", style="bold"))
+    parts.append(
+        _quoted(item.answer_text)
+        if item.answer_text.strip()
+        else Text("  (nothing written)", style="dim")
+    )
+    result = rescore(item)
+    if result is not None:
+        if item.auto_score is not None and int(result.score) != item.auto_score:
+            parts.append(
+                Text(
+                    f"The rubric or the scorer changed since this answer was scored: scored "
+                    f"again now it gets {score_label(int(result.score))} (stored automatic "
+                    f"score {score_label(item.auto_score)}). The points below are today's.",
+                    style="yellow",
+                )
+            )
+        rows = [*_points(result), *((Text("⚑", style="yellow"), Text(str(c))) for c in result.caps)]
+    else:
+        rows = [(Text("✓", style="green"), Text(p)) for p in item.covered]
+        rows += [(Text("✗", style="red"), Text(p)) for p in item.missed]
+    if rows:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for marker, line in rows:
+            grid.add_row(marker, line)
+        parts.append(Padding(grid, (0, 0, 0, 2)))
+    if with_reference:
+        parts.append(Text("Reference answer:", style="bold"))
+        parts.append(Padding(markdown(item.question.reference_answer), (0, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _points(result: RubricResult) -> Iterable[tuple[Text, Text]]:
+    for p in result.points:
+        if p.covered:
+            line = Text(p.point, style="green")
+            if p.evidence:
+                line.append(f'  — you wrote: "{p.evidence}"', style="default")
+            yield Text("✓", style="green"), line
+            continue
+        line = Text(p.point, style="red")
+        if p.misconception:
+            line.append(f"  — you said: {p.misconception}", style="default")
+        elif p.explain:
+            line.append(f"  — expected: {p.explain}", style="default")
+        elif p.missing:
+            cues = "; ".join(c.lstrip("+").replace("|", " or ") for c in p.missing[:4])
+            line.append(f"  — expected words like: {cues}", style="default")
+        yield Text("✗", style="red"), line

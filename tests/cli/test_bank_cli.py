@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import command_name, main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bank"
 VALID = FIXTURES / "valid"
@@ -65,7 +65,7 @@ def test_usage_errors_exit_2(
     assert main(args) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"python -m bot bank: error: {message}\n"
+    assert err == f"{command_name()} bank: error: {message}\n"
 
 
 def test_folder_without_yaml_files_is_a_usage_error(
@@ -74,7 +74,7 @@ def test_folder_without_yaml_files_is_a_usage_error(
     assert main(["bank", "validate", str(tmp_path)]) == 2
     assert (
         capsys.readouterr().err
-        == f"python -m bot bank: error: no .yaml files found in: {tmp_path}\n"
+        == f"{command_name()} bank: error: no .yaml files found in: {tmp_path}\n"
     )
 
 

@@ -46,9 +46,16 @@ def test_piped_session_prints_scorecard_and_stores_it(tmp_path: Path) -> None:
     out = result.stdout
     assert "Question 1 of 3" in out and "Question 3 of 3" in out
     assert "Scorecard · technical (short)" in out
+    assert "Short technical interview: 3 questions" in out  # announced at the start
     assert "score 4/4 Strong Hire" in out  # the first answer covers both points
-    assert "✓ Names overfitting / high variance." in out
-    assert "Verdict:" in out and "Reference answers" in out
+    assert '✓ Names overfitting / high variance.  — you wrote: "It is overfitting' in out
+    assert "Verdict:" in out and "Reference answer:" in out
+    # The score table comes first, then each answer as written, then the reference.
+    card = out[out.index("Scorecard · technical") :]
+    assert card.index("Verdict:") < card.index("Your answer:") < card.index("Reference answer:")
+    assert "  I would use k-fold cross-validation." in card
+    assert "capped at 3 (Hire)" in card  # the hint cap is named
+    assert max(len(line) for line in out.splitlines()) <= 80  # wrapped, never cut mid-word
     with _db(tmp_path) as conn:
         status, mean = conn.execute("select status, mean_score from interview_sessions").fetchone()
         texts = [r[0] for r in conn.execute("select text from answer_parts order by id")]
