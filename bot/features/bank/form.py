@@ -19,8 +19,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bot.core.bank import Problem, parse_questions
-from bot.core.bank.dump import question_to_dict
-from bot.core.questions import Difficulty, Phase, Question, RubricPoint, Track
+from bot.core.bank.dump import question_from_dict, question_to_dict
+from bot.core.questions import DEFAULT_MISCONCEPTION_CAP, Question
 from bot.core.rubric_lines import RubricLines, format_rubric_lines, parse_rubric_lines
 
 FORM_FILE = "form"
@@ -114,7 +114,7 @@ def form_of(question: Question) -> QuestionForm:
         minutes=q.minutes,
         prompt=q.prompt,
         reference_answer=q.reference_answer,
-        rubric=format_rubric_lines(q.rubric),
+        rubric=format_rubric_lines(q.rubric, q.misconceptions),
         hints="\n".join(q.hints),
         follow_ups="\n".join(q.follow_ups),
     )
@@ -134,7 +134,23 @@ def _points(parsed: RubricLines) -> list[dict[str, Any]]:
         point: dict[str, Any] = {"point": p.point, "cues": list(p.cues)}
         if p.weight != 1:
             point["weight"] = p.weight
+        if p.explain:
+            point["explain"] = p.explain
+        if p.misconceptions:
+            point["misconceptions"] = [
+                {"text": m.text, "cues": list(m.cues)} for m in p.misconceptions
+            ]
         out.append(point)
+    return out
+
+
+def _question_misconceptions(parsed: RubricLines) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in parsed.misconceptions:
+        wrong: dict[str, Any] = {"text": m.text, "cues": list(m.cues)}
+        if m.cap != DEFAULT_MISCONCEPTION_CAP:
+            wrong["cap"] = m.cap
+        out.append(wrong)
     return out
 
 
@@ -167,8 +183,12 @@ def build_body(
         rubric = RubricLines((), ())
         if "rubric" in old:
             body["rubric"] = old["rubric"]
+        if "misconceptions" in old:
+            body["misconceptions"] = old["misconceptions"]
     elif rubric.points or not rubric.problems:
         body["rubric"] = _points(rubric)
+        if rubric.misconceptions:
+            body["misconceptions"] = _question_misconceptions(rubric)
     for name in ("hints", "follow_ups"):
         items = old.get(name) if unchanged(name) else _lines(getattr(form, name))
         if items:
@@ -301,32 +321,9 @@ def body_of(question: Question) -> dict[str, Any]:
 
 
 def question_of(body: Mapping[str, Any], origin: str = "") -> Question:
-    """Rebuild the question from a stored body (written only after validation)."""
-
-    def points(items: Any) -> tuple[RubricPoint, ...]:
-        return tuple(
-            RubricPoint(p["point"], tuple(p["cues"]), int(p.get("weight", 1))) for p in items or ()
-        )
-
-    return Question(
-        id=body["id"],
-        track=Track(body["track"]),
-        topic=body["topic"],
-        difficulty=Difficulty(body["difficulty"]),
-        minutes=int(body["minutes"]),
-        prompt=body["prompt"],
-        reference_answer=body["reference_answer"],
-        rubric=points(body.get("rubric")),
-        tags=tuple(body.get("tags") or ()),
-        hints=tuple(body.get("hints") or ()),
-        follow_ups=tuple(body.get("follow_ups") or ()),
-        phases=tuple(
-            Phase(ph["name"], int(ph["minutes"]), ph["prompt"], points(ph["rubric"]))
-            for ph in body.get("phases") or ()
-        ),
-        source=body.get("source", "original"),
-        origin=origin,
-    )
+    """Rebuild the question from a stored body (written only after validation), with every
+    rubric v2 field (required cues, explain, misconceptions) intact."""
+    return question_from_dict(body, origin)
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
