@@ -81,7 +81,7 @@ class BankFlow:
             raise Refused(
                 SYSTEM_DESIGN_FORM
                 if kind == "add"
-                else "System-design questions need six timed phases, which a form cannot "
+                else "System-design questions need timed phases, which a form cannot "
                 "hold: ask a moderator to import yours as YAML."
             )
         slug = ids.slug_option(topic)

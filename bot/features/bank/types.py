@@ -12,7 +12,7 @@ from bot.features.config.service import GuildConfig
 ACTIVE, RETIRED, PENDING, REJECTED = "active", "retired", "pending", "rejected"
 PAGE_SIZE = 10
 SYSTEM_DESIGN_FORM = (
-    "System-design questions need six timed phases, which a form cannot hold: write the question "
+    "System-design questions need timed phases, which a form cannot hold: write the question "
     "in YAML (see the question bank README) and use /bank import."
 )
 

@@ -153,7 +153,7 @@ async def setup(bot: MockInterviewBot) -> None:
     missing = await missing_daily_tables(bot.app.db)
     if missing:  # the schema migration for this feature has not been applied yet
         log.warning(
-            "daily questions are off: the database lacks %s (run `python -m bot db upgrade`)",
+            "daily questions are off: the database lacks %s (run `mlmock db upgrade`)",
             ", ".join(missing),
         )
         return

@@ -24,7 +24,7 @@ def guild_schedule(config: GuildConfig, since: datetime) -> Schedule | None:
     try:
         at, zone = parse_time(config.daily_time), parse_zone(config.daily_timezone)
     except InvalidSchedule:
-        return None  # set outside /daily setup with a bad value: treated as off
+        return None  # set outside /daily-admin setup with a bad value: treated as off
     track = Track(config.daily_track) if config.daily_track else None
     target = Target(GUILD, config.guild_id)
     return Schedule(target, at, zone, track, config.guild_id, config.daily_channel_id, since)

@@ -107,7 +107,7 @@ async def setup(bot: MockInterviewBot) -> None:
     missing = await missing_tables(app.db)
     if missing:  # the schema migration of this feature has not been applied yet
         log.warning(
-            "peer mocks are off: the database lacks %s (run `python -m bot db upgrade`)",
+            "peer mocks are off: the database lacks %s (run `mlmock db upgrade`)",
             ", ".join(missing),
         )
         return
