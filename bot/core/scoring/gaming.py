@@ -88,62 +88,57 @@ def sentence_stats(
     ``text`` is the answer the tokens came from: a sentence with a formula in it ("w = 1/(1+1) =
     0.5") shows work, however few function words it has, so it is never a list of terms.
     """
+    n = (tokens[-1].sentence + 1) if tokens else 0  # sentence ids run 0..n-1
     in_cue = [False] * len(tokens)
-    clauses: dict[int, int] = {}
-    for token in tokens:  # clause ids grow through the text: count the distinct ones
-        clauses.setdefault(token.sentence, 0)
-    seen_clauses = {(t.sentence, t.clause) for t in tokens}
-    for sentence, _ in seen_clauses:
-        clauses[sentence] += 1
-    terms_per_sentence: dict[int, int] = {}
+    terms = [0] * n
     for start, end in cue_spans:
         if not any(in_cue[start:end]):
-            sentence = tokens[start].sentence
-            terms_per_sentence[sentence] = terms_per_sentence.get(sentence, 0) + 1
+            terms[tokens[start].sentence] += 1
         for i in range(start, end):
             in_cue[i] = True
-    words: dict[int, int] = {}
-    function: dict[int, int] = {}
-    glue: dict[int, int] = {}
-    content: dict[int, int] = {}
-    echoed: dict[int, int] = {}
+    words, function, glue, content, echoed, clauses = ([0] * n for _ in range(6))
+    first_char, last_char = [0] * n, [0] * n
+    last_clause = -1
     for i, token in enumerate(tokens):
         s = token.sentence
+        if token.clause != last_clause:  # clause ids only grow: a new one is a new clause
+            clauses[s] += 1
+            last_clause = token.clause
+        if not words[s] and not glue[s]:
+            first_char[s] = token.start
+        last_char[s] = token.end
         if token.kind == WORD and token.text in GLUE:
-            glue[s] = glue.get(s, 0) + 1
+            glue[s] += 1
             continue
-        words[s] = words.get(s, 0) + 1
+        words[s] += 1
         if _content(token):
-            content[s] = content.get(s, 0) + 1
-            if echo_key(token) in prompt_keys:
-                echoed[s] = echoed.get(s, 0) + 1
+            content[s] += 1
+            if prompt_keys and echo_key(token) in prompt_keys:
+                echoed[s] += 1
         elif not in_cue[i]:  # "before" inside the cue "before joining" is no sign of prose
-            function[s] = function.get(s, 0) + 1
-    bounds: dict[int, tuple[int, int]] = {}
-    for token in tokens:
-        first, _ = bounds.get(token.sentence, (token.start, token.end))
-        bounds[token.sentence] = (first, token.end)
-    worked = {s for s, (a, b) in bounds.items() if "=" in text[a:b]}
+            function[s] += 1
     list_like = frozenset(
         s
-        for s, terms in terms_per_sentence.items()
-        if terms >= LIST_MIN_TERMS
-        and s not in worked
-        and _reads_as_list(words[s], function.get(s, 0), glue.get(s, 0), clauses.get(s, 1))
+        for s in range(n)
+        if terms[s] >= LIST_MIN_TERMS
+        and "=" not in text[first_char[s] : last_char[s]]  # a formula shows work
+        and _reads_as_list(words[s], function[s], glue[s], clauses[s] or 1)
     )
     echo = frozenset(
         s
-        for s, n in content.items()
-        if n >= ECHO_MIN_CONTENT and echoed.get(s, 0) / n >= ECHO_OVERLAP and s not in informative
+        for s in range(n)
+        if content[s] >= ECHO_MIN_CONTENT
+        and echoed[s] / content[s] >= ECHO_OVERLAP
+        and s not in informative
     )
-    total = sum(content.values())
+    total = sum(content)
     echo_share = sum(content[s] for s in echo) / total if total else 0.0
-    n_words, n_glue = sum(words.values()), sum(glue.values())
+    n_words, n_glue = sum(words), sum(glue)
     return SentenceStats(
         list_like,
         echo,
         echo_share,
-        sum(function.values()) / n_words if n_words else 0.0,
+        sum(function) / n_words if n_words else 0.0,
         n_glue / (n_words + n_glue) if n_words + n_glue else 0.0,
         n_words + n_glue,
     )

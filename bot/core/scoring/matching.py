@@ -93,6 +93,9 @@ class AnswerIndex:
             if token.kind == WORD and len(token.text) >= FUZZY_MIN_LETTERS:
                 by_initial[token.text[0]].add(token.text)
         self._by_key = dict(by_key)
+        # Every key run together: a pattern whose key is not a substring cannot match exactly,
+        # and `in` on a str is far cheaper than walking the pattern's prefixes.
+        self._joined = "".join(t.key for t in self.tokens)
         self._by_initial = dict(by_initial)
         self._near: dict[str, frozenset[str]] = {}
         self._strict = False
@@ -100,6 +103,20 @@ class AnswerIndex:
     @classmethod
     def build(cls, text: str) -> AnswerIndex:
         return cls(tokenize(text))
+
+    def find_exact(self, pattern: Pattern) -> list[Span]:
+        self._strict = False
+        return list(self._exact(pattern))
+
+    def find_forgiving(self, pattern: Pattern) -> list[Span]:
+        """What ``find`` adds when the exact lookup found nothing: typos, then slipped-in words."""
+        self._strict = False
+        spans: list[Span] = []
+        if pattern.fuzzable and self._by_initial:
+            spans = list(self._fuzzy(pattern))
+        if not spans and len(pattern.keys) > 1:
+            spans = list(self._gapped(pattern))
+        return spans
 
     def find(self, pattern: Pattern, *, strict: bool = False) -> list[Span]:
         """Occurrences of the pattern; ``strict`` wants numbers equal, not merely rounded alike
@@ -114,6 +131,8 @@ class AnswerIndex:
 
     def _exact(self, pattern: Pattern) -> Iterator[Span]:
         key, tokens, n = pattern.key, self.tokens, len(self.tokens)
+        if key not in self._joined:
+            return
         seen: set[int] = set()
         by_key = self._by_key
         for cut, prefix in enumerate(pattern.prefixes, 1):
@@ -179,6 +198,8 @@ class AnswerIndex:
                 yield start, pos
 
     def _fuzzy(self, pattern: Pattern) -> Iterator[Span]:
+        if len(pattern.keys) > 1 and not any(k in self._by_key for k in pattern.keys):
+            return  # a typo in every word of a phrase is not a typo
         options = [
             self._near_keys(w, k) if len(w) >= FUZZY_MIN_LETTERS else frozenset((k,))
             for w, k in zip(pattern.words, pattern.keys, strict=True)

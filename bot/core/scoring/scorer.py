@@ -56,20 +56,32 @@ class _Scorer:
         self.tokens: tuple[Token, ...] = self.index.tokens
         self.all_spans: list[Span] = []
         self._found: dict[int, list[Span]] = {}  # by id: patterns are interned by compile_cue
+        self._exact: dict[int, list[Span]] = {}
 
     def spans(self, pattern: Pattern) -> list[Span]:
+        """Every occurrence, typos and slipped-in words forgiven."""
         found = self._found.get(id(pattern))
         if found is None:
-            found = self._found[id(pattern)] = self.index.find(pattern)
+            found = self.exact_spans(pattern) or self.index.find_forgiving(pattern)
+            self._found[id(pattern)] = found
+        return found
+
+    def exact_spans(self, pattern: Pattern) -> list[Span]:
+        """Occurrences as written: enough to see lists of terms and sentences that add a term."""
+        found = self._exact.get(id(pattern))
+        if found is None:
+            found = self._exact[id(pattern)] = self.index.find_exact(pattern)
             self.all_spans.extend(found)
         return found
 
-    def asserted(self, patterns: Iterable[Pattern], point_text: str | None) -> list[Span]:
+    def asserted(
+        self, patterns: Iterable[Pattern], point_text: str | None, *, exact: bool = False
+    ) -> list[Span]:
         """Occurrences not denied by their clause (problem cues ignore negation)."""
         out = []
         for pattern in patterns:
             exempt = point_text is not None and is_problem_cue(point_text, pattern.key)
-            for span in self.spans(pattern):
+            for span in self.exact_spans(pattern) if exact else self.spans(pattern):
                 if exempt or not negated(self.tokens, *span):
                     out.append(span)
         return out
@@ -94,7 +106,9 @@ class _Scorer:
         first: dict[int, Span] = {}
         for cue_text in misconception.cues:
             cue = compile_cue(cue_text)
-            spans = self.asserted(cue.patterns, None)
+            spans = self.asserted(cue.patterns, None, exact=True) or self.asserted(
+                cue.patterns, None
+            )
             sentences = {self.tokens[s[0]].sentence for s in spans}
             for span in spans:
                 first.setdefault(self.tokens[span[0]].sentence, span)
@@ -146,7 +160,7 @@ def _sentence_stats(scorer: _Scorer, compiled: list[list[Cue]]) -> SentenceStats
         for cue in cues:
             live = _live_patterns(cue, scorer.prompt)
             for pattern in cue.patterns:
-                spans = scorer.spans(pattern)
+                spans = scorer.exact_spans(pattern)
                 if pattern in live:
                     informative.update(scorer.tokens[s[0]].sentence for s in spans)
     keys = _prompt(scorer.prompt)[1] if scorer.prompt else frozenset()
@@ -168,13 +182,17 @@ def _score_point(
         live = _live_patterns(cue, scorer.prompt)
         can_add = can_add or bool(live)
         found: list[Span] = []
-        for pattern in cue.patterns:
-            is_live = pattern in live
-            for span in scorer.asserted((pattern,), rp.point):
-                # Words the prompt already says earn nothing in a sentence that only repeats it.
-                if is_live or scorer.tokens[span[0]].sentence not in echo:
-                    found.append(span)
-                    adds_to_prompt = adds_to_prompt or is_live
+        # Exact occurrences first; typos and slipped-in words only for a cue not found as written.
+        for exact in (True, False):
+            for pattern in cue.patterns:
+                is_live = pattern in live
+                for span in scorer.asserted((pattern,), rp.point, exact=exact):
+                    # The prompt's own words earn nothing in a sentence that only repeats it.
+                    if is_live or scorer.tokens[span[0]].sentence not in echo:
+                        found.append(span)
+                        adds_to_prompt = adds_to_prompt or is_live
+            if found:
+                break
         if found:
             matched.append(cue.text)
             spans += found
