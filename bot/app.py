@@ -44,12 +44,13 @@ class App:
 
 def load_question_bank(settings: Settings) -> QuestionBank:
     path = settings.bank_path or bundled_bank_path()
-    result = load_bank([path])
+    result = load_bank([path], lint=False)  # style warnings are for authors, not for start-up
     if not result.ok:
-        shown = "\n".join(str(p) for p in result.problems[:20])
-        more = len(result.problems) - 20
+        errors = [p for p in result.problems if p.severity == "error"]
+        shown = "\n".join(str(p) for p in errors[:20])
+        more = len(errors) - 20
         raise BankInvalid(
-            f"the question bank at {path} has {len(result.problems)} problem(s):\n{shown}"
+            f"the question bank at {path} has {len(errors)} problem(s):\n{shown}"
             + (f"\n... and {more} more (run: mlmock bank validate {path})" if more > 0 else "")
         )
     return QuestionBank(result.questions)
