@@ -207,11 +207,13 @@ class Scorecard:
         """
         if not any(i.score is not None for i in self.scored_items):
             return None
-        return weighted_mean(
-            (float(i.score if i.status is not ItemStatus.NOT_REACHED else UNANSWERED), i.minutes)
-            for i in self.items
-            if i.score is not None or i.status is ItemStatus.NOT_REACHED
-        )
+        pairs: list[tuple[float, float]] = []
+        for item in self.items:
+            if item.status is ItemStatus.NOT_REACHED:
+                pairs.append((float(UNANSWERED), float(item.minutes)))
+            elif item.score is not None:
+                pairs.append((float(item.score), float(item.minutes)))
+        return weighted_mean(pairs)
 
     @property
     def verdict(self) -> Score | None:

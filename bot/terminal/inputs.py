@@ -17,9 +17,21 @@ from bot.features.interviews.types import Event, ReminderDue, TimedOut
 from bot.terminal.render import format_remaining
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from prompt_toolkit import PromptSession
 
-    from bot.terminal.practice import PracticeSession
+    from bot.core.session import ItemView
+
+
+class Owner(Protocol):
+    """What an input needs of the practice session it serves: the item and the clock."""
+
+    @property
+    def current(self) -> ItemView | None: ...
+
+    def now(self) -> datetime: ...
+
 
 COMMANDS = (".", ":hint", ":skip", ":end", ":time", ":scenario", ":help")
 
@@ -65,7 +77,7 @@ Message = _Line | Event | _Dropped | _Key
 
 
 class LineInput(Protocol):
-    async def next(self, session: PracticeSession) -> Message: ...
+    async def next(self, session: Owner) -> Message: ...
 
     async def ask(self, question: str) -> str | None: ...
 
@@ -102,7 +114,7 @@ class PlainInput:
         self._queue, self._console = queue, console
         self._ended = False
 
-    async def next(self, session: PracticeSession) -> Message:
+    async def next(self, session: Owner) -> Message:
         message = await self._queue.get()
         if isinstance(message, _Line) and message.text is None:
             self._ended = True
@@ -144,7 +156,7 @@ class TerminalInput:
         self._queue = queue
         self._prompt_session: PromptSession[Any] | None = None
         self._ask_session: PromptSession[str] | None = None
-        self._owner: PracticeSession | None = None
+        self._owner: Owner | None = None
         self._events: asyncio.Task[_Line | Event] | None = None
         self._warned = False
 
@@ -159,7 +171,7 @@ class TerminalInput:
             )
         return self._prompt_session
 
-    async def next(self, session: PracticeSession) -> Message:
+    async def next(self, session: Owner) -> Message:
         self._owner = session
         prompt = asyncio.ensure_future(
             self._session.prompt_async(

@@ -128,14 +128,7 @@ def score_answer(
 ) -> RubricResult:
     """Score one answer against a rubric; ``prompt`` is what the candidate was shown."""
     if not answer.strip():
-        points = tuple(
-            PointResult(p.point, p.weight, False, (), missing=_cue_names(p.cues), explain=p.explain)
-            for p in rubric
-        )
-        cap = Cap("unanswered", Score.STRONG_NO_HIRE, "no answer was given")
-        return RubricResult(
-            Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,)
-        )
+        return _unanswered(rubric)
     scorer = _Scorer(answer[:MAX_SCORED_CHARS], prompt)
     compiled = [[compile_cue(c) for c in rp.cues] for rp in rubric]
     stats = _sentence_stats(scorer, compiled)
@@ -151,6 +144,15 @@ def score_answer(
     caps = _caps(scorer, hints_used, misconceptions, stats, credited, points)
     cap = min((c.limit for c in caps), default=Score.STRONG_HIRE)
     return RubricResult(Score(min(raw, cap)), raw, coverage, cap, tuple(points), tuple(caps))
+
+
+def _unanswered(rubric: Sequence[RubricPoint]) -> RubricResult:
+    points = tuple(
+        PointResult(p.point, p.weight, False, (), missing=_cue_names(p.cues), explain=p.explain)
+        for p in rubric
+    )
+    cap = Cap("unanswered", Score.STRONG_NO_HIRE, "no answer was given")
+    return RubricResult(Score.STRONG_NO_HIRE, Score.STRONG_NO_HIRE, 0.0, cap.limit, points, (cap,))
 
 
 def _sentence_stats(scorer: _Scorer, compiled: list[list[Cue]]) -> SentenceStats:
