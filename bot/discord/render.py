@@ -27,7 +27,12 @@ clip = limits.clip  # kept here: feature renderers import it from this module
 
 def question_embed(item: ItemView) -> discord.Embed:
     q = item.question
-    embed = discord.Embed(title=item.title, description=item.prompt, colour=ACCENT)
+    description = item.prompt
+    if item.phase is not None:
+        # The scenario (scale, budgets, the business goal) stays on every phase's message: the
+        # phase prompt alone says what to address, not what is being designed.
+        description = f"{q.prompt.strip()}\n\n**This phase ({item.phase.name}):** {item.prompt}"
+    embed = discord.Embed(title=item.title, description=clip(description, 4096), colour=ACCENT)
     embed.add_field(name="Track", value=q.track.value)
     embed.add_field(name="Topic", value=q.topic)
     embed.add_field(name="Difficulty", value=q.difficulty.value)
