@@ -216,3 +216,37 @@ def test_only_the_first_part_of_a_huge_answer_is_read() -> None:
     tail = "It is overfitting with a wide gap, so I add early stopping with patience."
     assert score_answer(tail, RUBRIC).score == Score.STRONG_HIRE
     assert score_answer(filler + tail, RUBRIC).score == Score.STRONG_NO_HIRE
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue", "found"),
+    [
+        ("We keep learning. Rate limits matter.", "learning rate", False),  # across a sentence
+        ("Keep learning, rate limits matter.", "learning rate", False),  # across a clause
+        ("The fused order is B, A, C.", "b, a, c", True),  # a cue written with commas
+        ("The lookup is O(log n).", "O(n)", False),
+        ("Sorting costs O(n log n).", "O(n)", False),
+        ("We did not use a leaky ReLU.", "leaky relu", False),  # "leaky" is no leak
+        ("Dropout is not only useful but essential.", "dropout", True),
+        ("I dont use dropout.", "dropout", False),  # no apostrophe
+        ("We no longer use dropout.", "dropout", False),
+        ("Dropout is never wrong here.", "dropout", True),
+    ],
+)
+def test_review_findings(answer: str, cue: str, found: bool) -> None:
+    assert cue_found(answer, cue) is found
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["1e" + "9" * 5000, "9" * 5000 + "/2", "2/" + "9" * 5000, "1" + "0" * 400 + "/3", "?." * 5999],
+)
+def test_hostile_numbers_and_punctuation_score_quietly(answer: str) -> None:
+    assert score_answer(answer, RUBRIC).score == Score.STRONG_NO_HIRE
+
+
+def test_a_prompt_word_one_typo_away_is_not_the_cue() -> None:
+    point = RubricPoint("Partitions the data.", ("sharding", "consistent hashing"))
+    answer = "Use sharding by user id, so each node owns a slice."
+    prompt = "How would you handle data sharing across regions?"
+    assert score_answer(answer, (point,), prompt=prompt).points[0].covered

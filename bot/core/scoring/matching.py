@@ -37,6 +37,7 @@ class Pattern:
     words: tuple[str, ...]  # per token: the folded word, "" for numbers and codes
     quantities: tuple[Quantity, ...]
     prefixes: tuple[str, ...]  # the key's prefixes: where an answer token may start it
+    one_clause: bool  # written without a comma or colon, so it never spans one in an answer
     fuzzable: bool  # has a word long enough to forgive a typo in
 
 
@@ -59,6 +60,7 @@ def _pattern(text: str) -> Pattern | None:
         words=tuple(t.text if t.kind == WORD else "" for t in tokens),
         quantities=tuple(t.quantity for t in tokens if t.quantity is not None),
         prefixes=tuple(key[:cut] for cut in range(1, len(key) + 1)),
+        one_clause=len({t.clause for t in tokens}) == 1,
         fuzzable=any(
             len(t.text) >= FUZZY_MIN_LETTERS and t.text.isalpha() for t in tokens if t.kind == WORD
         ),
@@ -119,11 +121,12 @@ class AnswerIndex:
         return spans
 
     def find(self, pattern: Pattern, *, strict: bool = False) -> list[Span]:
-        """Occurrences of the pattern; ``strict`` wants numbers equal, not merely rounded alike
-        (the prompt's "85%" does not say the answer's "0.854")."""
+        """Occurrences of the pattern; ``strict`` (for the prompt) wants numbers equal, not merely
+        rounded alike (the prompt's "85%" does not say "0.854"), and no typo forgiven."""
         self._strict = strict
         spans = list(self._exact(pattern))
-        if not spans and pattern.fuzzable and self._by_initial:
+        # A prompt "contains" a term only as written: its "sharing" does not say "sharding".
+        if not spans and not strict and pattern.fuzzable and self._by_initial:
             spans = list(self._fuzzy(pattern))
         if not spans and len(pattern.keys) > 1:
             spans = list(self._gapped(pattern))
@@ -143,8 +146,14 @@ class AnswerIndex:
                 if start in seen:
                     continue
                 seen.add(start)
-                pos, end = cut, start + 1
-                while pos < len(key) and end < n and key.startswith(tokens[end].key, pos):
+                pos, end, clause = cut, start + 1, tokens[start].clause
+                while (
+                    pos < len(key)
+                    and end < n
+                    # A phrase never spans a comma or a full stop unless it was written with one.
+                    and (tokens[end].clause == clause or not pattern.one_clause)
+                    and key.startswith(tokens[end].key, pos)
+                ):
                     pos += len(tokens[end].key)
                     end += 1
                 if pos == len(key) and self._numbers_agree(pattern, start, end):
@@ -184,6 +193,8 @@ class AnswerIndex:
     def _gapped(self, pattern: Pattern) -> Iterator[Span]:
         """The phrase's words in order within one clause, with up to two words slipped in."""
         tokens, n, keys = self.tokens, len(self.tokens), pattern.keys
+        if "o(" in keys:
+            return  # nothing slips into O(...): O(log n) is not O(n)
         for start in self._by_key.get(keys[0], ()):
             clause, pos, gap, k = tokens[start].clause, start + 1, 0, 1
             while k < len(keys) and pos < n and tokens[pos].clause == clause:
@@ -213,6 +224,10 @@ class AnswerIndex:
                 if (
                     end <= n
                     and all(self.tokens[start + k].key in options[k] for k in range(1, size))
+                    and (
+                        self.tokens[end - 1].clause == self.tokens[start].clause
+                        or not pattern.one_clause
+                    )
                     and self._numbers_agree(pattern, start, end)
                 ):
                     yield start, end

@@ -42,6 +42,7 @@ _PARTS = re.compile(
     r"(?:[ \t]?(?P<mult>k|m|b|bn|thousand|million|billion|trillion)\b)?"
     r"[ \t]?(?P<unit>%|-fold|[a-z]+)?$"
 )
+MAX_NUMBER_CHARS = 64
 _FRACTION = re.compile(r"(\d+)\s*/\s*(\d+)$")
 
 
@@ -58,10 +59,12 @@ class Quantity:
 def parse_quantity(raw: str) -> Quantity | None:
     """The quantity a number token denotes, or None when the trailing word is not a unit."""
     raw = raw.strip()
+    if len(raw) > MAX_NUMBER_CHARS:  # not a quantity anyone writes; int() of it would be costly
+        return None
     frac = _FRACTION.match(raw)
     if frac:
         denominator = int(frac[2])
-        if denominator == 0:
+        if denominator == 0 or len(frac[1]) > 15 or len(frac[2]) > 15:
             return None
         value = int(frac[1]) / denominator
         return Quantity(value, 0.0, 99, "", value, 0.0)
@@ -78,8 +81,10 @@ def parse_quantity(raw: str) -> Quantity | None:
     decimals = len(mantissa.partition(".")[2])
     digits = mantissa.lstrip("-").replace(".", "").lstrip("0")
     sig = len(digits if "." in mantissa else digits.rstrip("0")) or 1
+    if m["exp"] and len(m["exp"].lstrip("-")) > 2:
+        return None
     exponent = int(m["exp"]) if m["exp"] else 0
-    if abs(exponent) > 30:
+    if abs(exponent) > 30 or len(digits) > 30:
         return None
     multiplier = _MULTIPLIERS.get(m["mult"] or "", 1.0) * 10.0**exponent
     written = float(mantissa) * multiplier

@@ -28,10 +28,12 @@ def _words(text: str) -> frozenset[str]:
 NEGATORS = _words(
     "not no never without nor neither none cannot nothing nobody lack lacks lacking avoid "
     "avoids avoiding avoided skip skips skipping skipped ignore ignores ignoring ignored "
-    "forget forgo omit omitting"
+    "forget forgo omit omitting dont doesnt didnt isnt arent wasnt werent shouldnt wouldnt "
+    "couldnt cant wont havent hasnt neednt mustnt"
 )
 # "not only X but also Y", "not just X", "no matter": not denials.
-_NOT_DENIALS = _words("only just merely simply matter longer")
+_NOT_DENIALS = _words("only just merely simply matter")
+_NOT_ONLY = _words("only just merely simply")
 _PAIR_NEGATORS = (("instead", "of"), ("rather", "than"), ("no", "need"), ("fail", "to"))
 _COPULAS = _words("is are was were be been being seems seem it's that's")
 _DENIAL_WORDS = _words(
@@ -82,17 +84,26 @@ def _denied_after(tokens: tuple[Token, ...], end: int, clause: int) -> bool:
     """ "X isn't needed", "X is unnecessary", "X doesn't matter"."""
     window = [t for t in tokens[end : end + LOOK_AHEAD] if t.clause == clause]
     for i, token in enumerate(window):
-        if token.text in _DENIAL_WORDS and any(t.text in _COPULAS for t in window[:i]):
+        if (
+            token.text in _DENIAL_WORDS
+            and any(t.text in _COPULAS for t in window[:i])
+            and not any(_is_negator(t) for t in window[:i])  # "is never wrong" asserts
+        ):
             return True
-        if _is_negator(token) and any(t.text in _NEEDED for t in window[i + 1 : i + 3]):
+        if (
+            _is_negator(token)
+            and (i + 1 >= len(window) or window[i + 1].text not in _NOT_ONLY)  # "not only"
+            and any(t.text in _NEEDED for t in window[i + 1 : i + 3])
+        ):
             return True
     return False
 
 
 @lru_cache(maxsize=16384)
-def is_problem_cue(point_text: str, cue_key: str) -> bool:
+def is_problem_cue(point_text: str, cue_key: str, cue_words: tuple[str, ...] = ()) -> bool:
     """True when the cue names a problem the point is about avoiding (negation is no denial)."""
-    if any(word in cue_key for word in _PROBLEM_WORDS):
+    # A whole word of the cue, not a substring: "leaky ReLU" is no leak.
+    if any(word.rstrip("~") in _PROBLEM_WORDS for word in cue_words):
         return True
     tokens = tokenize(point_text).tokens
     keys = [t.key for t in tokens]

@@ -80,7 +80,9 @@ class _Scorer:
         """Occurrences not denied by their clause (problem cues ignore negation)."""
         out = []
         for pattern in patterns:
-            exempt = point_text is not None and is_problem_cue(point_text, pattern.key)
+            exempt = point_text is not None and is_problem_cue(
+                point_text, pattern.key, pattern.keys
+            )
             for span in self.exact_spans(pattern) if exact else self.spans(pattern):
                 if exempt or not negated(self.tokens, *span):
                     out.append(span)

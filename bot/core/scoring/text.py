@@ -104,7 +104,7 @@ _TOKEN = re.compile(
     r"|(?P<word>[a-z]+(?:'[a-z]+)*)"
     # A sentence ends at . ! ? ; or where a line break starts a new block (a blank line, a bullet,
     # a numbered item, a heading); a line break inside wrapped text is only a space.
-    r"|(?P<sent>[.!?;]+(?=\s|$)|\n(?=[ \t]*(?:\n|[-*+•>#]|\d{1,2}[.)][ \t]|\|)))"
+    r"|(?P<sent>(?<![.!?;])[.!?;]+(?=\s|$)|\n(?=[ \t]*(?:\n|[-*+•>#]|\d{1,2}[.)][ \t]|\|)))"
     r"|(?P<clause>[,:()\[\]\"]|\s-\s|\s~\s|->|<-|=>)"
 )
 # Words that end a clause: negation does not reach past them.
