@@ -189,6 +189,8 @@ def _score_point(
         # Exact occurrences first; typos and slipped-in words only for a cue not found as written.
         for exact in (True, False):
             for pattern in cue.patterns:
+                if not (scorer.exact_spans(pattern) if exact else scorer.spans(pattern)):
+                    continue  # most alternatives are absent: skip the negation work
                 is_live = pattern in live
                 for span in scorer.asserted((pattern,), rp.point, exact=exact):
                     # The prompt's own words earn nothing in a sentence that only repeats it.
