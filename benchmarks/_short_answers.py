@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from benchmarks import _legacy_scoring as legacy
-from benchmarks.scoring_eval import pearson, spearman, table
+from benchmarks._agreement import pearson, spearman, table
 from bot.core import scoring
 from bot.core.questions import Misconception, RubricPoint
 

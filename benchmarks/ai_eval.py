@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._agreement import table
 from benchmarks.scoring_eval import (
     DEFAULT_GRADED,
     GradedAnswer,
@@ -45,7 +46,6 @@ from benchmarks.scoring_eval import (
     _pct,
     agreement,
     load_graded,
-    table,
 )
 from bot.core.bank import bundled_bank_path, load_bank
 from bot.core.scoring import score_for

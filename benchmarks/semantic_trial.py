@@ -27,15 +27,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._agreement import pearson, quadratic_weighted_kappa, spearman
 from benchmarks.scoring_eval import (
     DEFAULT_GRADED,
     GAMING_KINDS,
     STRONG_KINDS,
     load_graded,
-    pearson,
-    quadratic_weighted_kappa,
     rubric_for,
-    spearman,
 )
 from bot.core.bank import bundled_bank_path, load_bank
 from bot.core.questions import RubricPoint

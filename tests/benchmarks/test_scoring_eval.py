@@ -12,14 +12,8 @@ import pytest
 import yaml
 
 from benchmarks import _short_answers, scoring_eval
-from benchmarks.scoring_eval import (
-    GradedAnswer,
-    Scored,
-    average_ranks,
-    pearson,
-    quadratic_weighted_kappa,
-    spearman,
-)
+from benchmarks._agreement import average_ranks, pearson, quadratic_weighted_kappa, spearman
+from benchmarks.scoring_eval import GradedAnswer, Scored
 from bot.core.bank import bundled_bank_path, load_bank
 from bot.core.scoring.probes import cue_stuffing_answer, prompt_echo_answer
 
