@@ -108,3 +108,19 @@ class Question:
     @property
     def is_phased(self) -> bool:
         return bool(self.phases)
+
+
+def missing_question(question_id: str, track: Track = Track.TECHNICAL) -> Question:
+    """Stand-in for a question removed from the bank since it was asked: stored answers, rounds
+    and scorecards that name it still render."""
+    return Question(
+        id=question_id,
+        track=track,
+        topic="unknown",
+        difficulty=Difficulty.MEDIUM,
+        minutes=1,
+        prompt="(This question is no longer in the bank.)",
+        reference_answer="(not available)",
+        rubric=(),
+        origin="missing",
+    )

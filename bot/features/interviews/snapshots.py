@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.formats import Length
-from bot.core.questions import Difficulty, Question, RubricPoint, Track
+from bot.core.questions import Question, RubricPoint, Track, missing_question
 from bot.core.session import (
     ItemStatus,
     ItemView,
@@ -29,7 +29,7 @@ class Snapshots:
     def question(self, question_id: str) -> Question:
         question = self._bank.get(question_id)
         if question is None:
-            return _missing_question(question_id)
+            return missing_question(question_id)
         return question
 
     def rubric(self, answer: Answer) -> Sequence[RubricPoint]:
@@ -110,17 +110,3 @@ class Snapshots:
 
 def answer_text(answer: Answer) -> str:
     return "\n".join(p.text for p in answer.parts)
-
-
-def _missing_question(question_id: str) -> Question:
-    return Question(
-        id=question_id,
-        track=Track.TECHNICAL,
-        topic="unknown",
-        difficulty=Difficulty.MEDIUM,
-        minutes=1,
-        prompt="(This question is no longer in the bank.)",
-        reference_answer="(not available)",
-        rubric=(),
-        origin="missing",
-    )

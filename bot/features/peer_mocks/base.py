@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.formats import Length
-from bot.core.questions import Difficulty, Question, Track
+from bot.core.questions import Question, Track, missing_question
 from bot.features.interviews.service import InterviewService
 from bot.features.peer_mocks import store
 from bot.features.peer_mocks.models import PeerPair, PeerRound
@@ -265,18 +265,4 @@ class PeerCore:
         return {key: due}, []
 
     def question(self, question_id: str) -> Question:
-        return self.banks.get(question_id) or _missing_question(question_id)
-
-
-def _missing_question(question_id: str) -> Question:
-    """A question deleted from the bank since: the round's stored results still render."""
-    return Question(
-        id=question_id,
-        track=Track.TECHNICAL,
-        topic="unknown",
-        difficulty=Difficulty.MEDIUM,
-        minutes=1,
-        prompt="(This question is no longer in the bank.)",
-        reference_answer="(not available)",
-        rubric=(),
-    )
+        return self.banks.get(question_id) or missing_question(question_id)

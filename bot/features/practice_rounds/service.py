@@ -45,7 +45,7 @@ from bot.core.practice_rounds import (
     judging_status,
     stages_to_announce,
 )
-from bot.core.questions import Question, Track
+from bot.core.questions import Question, Track, missing_question
 from bot.features.interviews.service import InterviewService
 from bot.features.practice_rounds import store, writes
 from bot.features.practice_rounds.models import PracticeRound
@@ -405,8 +405,8 @@ class PracticeRoundService:
         return row
 
     def _question(self, row: PracticeRound) -> Question:
-        return self._banks.get(row.question_id) or store.missing_question(
-            row.question_id, row.track
+        return self._banks.get(row.question_id) or missing_question(
+            row.question_id, Track(row.track)
         )
 
     def _lock(self, key: object) -> asyncio.Lock:

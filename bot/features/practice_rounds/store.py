@@ -27,7 +27,7 @@ from bot.core.practice_rounds import (
     aggregate_ballots,
     tally_votes,
 )
-from bot.core.questions import Difficulty, Question, Track
+from bot.core.questions import Question, Track, missing_question
 from bot.features.practice_rounds.models import (
     PracticePanelBallot,
     PracticeRound,
@@ -115,7 +115,7 @@ async def round_view(s: AsyncSession, row: PracticeRound, lookup: QuestionLookup
         channel_id=row.channel_id,
         thread_id=row.thread_id,
         message_id=row.message_id,
-        question=lookup(row.question_id) or missing_question(row.question_id, row.track),
+        question=lookup(row.question_id) or missing_question(row.question_id, Track(row.track)),
         topic=row.topic,
         minutes=row.minutes,
         starter_id=row.starter_id,
@@ -259,18 +259,3 @@ async def helpful_votes(s: AsyncSession, guild_id: int) -> dict[int, int]:
         .group_by(PracticeRoundAnswer.user_id)
     )
     return {uid: int(total or 0) for uid, total in rows.all()}
-
-
-def missing_question(question_id: str, track: str) -> Question:
-    """Stand-in for a question removed from the bank since the round ran."""
-    return Question(
-        id=question_id,
-        track=Track(track),
-        topic="unknown",
-        difficulty=Difficulty.MEDIUM,
-        minutes=1,
-        prompt="(This question is no longer in the bank.)",
-        reference_answer="(not available)",
-        rubric=(),
-        origin="missing",
-    )
