@@ -344,7 +344,7 @@ class Scheduler:
         """Take up to ``limit`` due jobs under a lease (their attempt count goes up), and say
         when the next one falls due or a lease held elsewhere runs out."""
         now = self._clock.now()
-        pending = self._pending_filter()
+        pending = everything = self._pending_filter()
         mine = list(self._inflight)
         if mine:  # never a second handler for a job this process is still running
             pending = pending & ScheduledJob.id.not_in(mine)
@@ -383,7 +383,7 @@ class Scheduler:
                 else_=ScheduledJob.due_at,
             )
             next_at = await s.scalar(select(func.min(opens_at)).where(pending, opens_at > now))
-            self._pending = await s.scalar(select(func.count()).where(pending)) or 0
+            self._pending = await s.scalar(select(func.count()).where(everything)) or 0
         return claimed, next_at
 
     async def _renew_leases(self) -> None:
