@@ -47,6 +47,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from bot.app import BankInvalid
     from bot.config import Settings
+    from bot.storage.instance import AnotherBotProcess
 
     settings = Settings.from_env()  # ConfigError: one line, exit 2 (bot.cli.main)
     if not settings.token:
@@ -73,6 +74,9 @@ def _run(args: argparse.Namespace) -> int:
     except BankInvalid as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except AnotherBotProcess as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -84,10 +88,17 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
 
     from bot.app import open_app
     from bot.discord.client import create_bot
+    from bot.storage.instance import sole_bot_process
 
     token = settings.token
     assert token
-    async with open_app(settings, scope="discord", start_scheduler=False) as app:
+    # On SQLite this process must be the only bot on the file (else AnotherBotProcess).
+    async with (
+        sole_bot_process(settings.database_url) as sole,
+        open_app(settings, scope="discord", start_scheduler=False) as app,
+    ):
+        if sole:  # claims a killed predecessor left are ours to run now, not after the lease
+            await app.scheduler.release_stale_claims()
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

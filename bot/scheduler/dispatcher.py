@@ -15,18 +15,34 @@ handler's work and the job's deletion runs it again.
 
 Each process fires only the jobs of its own ``scope`` (the terminal and the bot may share a
 database) and only the kinds it has a handler for (a feature that is off leaves its jobs alone).
+
+Several processes may fire the same scope over one PostgreSQL database (a sharded bot). A claim
+is a lease: the claiming process writes its token in ``claimed_by`` and ``lease_until`` (now +
+``lease``), renews the lease while the handler runs, and is the only one to delete or reschedule
+the job. The others skip jobs under a live lease (on PostgreSQL the claim is one
+``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``; SQLite's single writer
+makes the same conditional UPDATE atomic), so a job runs once in the whole deployment, and a job
+whose process died is taken over once its lease has run out.
+
+Due jobs run concurrently, at most ``concurrency`` handlers at once: 200 interviews timing out in
+the same second do not wait for each other's Discord calls. One process never runs two handlers
+for the same job at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +58,14 @@ RETRY_AFTER = timedelta(seconds=30)  # then doubled at each failure, up to MAX_R
 MAX_RETRY_DELAY = timedelta(hours=1)
 DB_BACKOFF_FIRST = 0.2  # seconds of real time after a database error, doubled up to ...
 DB_BACKOFF_MAX = 10.0
+LEASE = timedelta(seconds=30)  # a claim holds this long unless renewed (every third of it)
+CONCURRENCY = 32  # handlers running at once in one process
+RELEASE_ON_STOP_SECONDS = 2.0
+
+
+def process_token() -> str:
+    """Names this process in ``claimed_by``: host, pid and a random part (pids are reused)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +91,17 @@ class Due:
 
 Handler = Callable[[Job], Awaitable[None]]
 BatchHandler = Callable[[list[Job]], Awaitable[None]]
-_MOVED = ("scope", "due_at", "attempts", "payload", "last_error", "failed_at")  # on a new upsert
+# What a new upsert of an existing job overwrites: a moved job starts afresh, unclaimed.
+_MOVED = (
+    "scope",
+    "due_at",
+    "attempts",
+    "payload",
+    "last_error",
+    "failed_at",
+    "claimed_by",
+    "lease_until",
+)
 
 
 class Scheduler:
@@ -80,13 +114,23 @@ class Scheduler:
         max_attempts: int = MAX_ATTEMPTS,
         retry_after: timedelta = RETRY_AFTER,
         batch_size: int = 200,
+        lease: timedelta = LEASE,
+        concurrency: int = CONCURRENCY,
+        owner: str | None = None,
     ) -> None:
+        if lease <= timedelta(0) or concurrency < 1 or batch_size < 1:
+            raise ValueError("lease, concurrency and batch_size must be positive")
         self._db = db
         self._clock = clock
         self._scope = scope
         self._max_attempts = max_attempts
         self._retry_after = retry_after
-        self._batch_size = batch_size
+        self._batch_size = batch_size  # most jobs claimed and not yet finished, at once
+        self._lease = lease
+        self._owner = owner or process_token()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._inflight: dict[int, asyncio.Task[None]] = {}  # job id -> the task running it
+        self._renew_at: datetime | None = None
         self._handlers: dict[str, Handler] = {}
         self._batch_handlers: dict[str, BatchHandler] = {}
         self._wake = asyncio.Event()
@@ -100,6 +144,11 @@ class Scheduler:
     @property
     def scope(self) -> str:
         return self._scope
+
+    @property
+    def owner(self) -> str:
+        """This dispatcher's token in ``claimed_by``."""
+        return self._owner
 
     def handle(self, kind: str, handler: Handler) -> None:
         """Run ``handler`` for every due job of ``kind`` (one handler per kind)."""
@@ -150,6 +199,33 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        running = set(self._inflight.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        if running:  # let a restarted process take them at once instead of after the lease
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(RELEASE_ON_STOP_SECONDS):
+                    await self._release(ScheduledJob.claimed_by == self._owner)
+        self._inflight.clear()
+
+    async def release_stale_claims(self) -> int:
+        """Release the claims other processes hold on this scope's jobs. Only for a process
+        that knows it is the sole one firing its scope (the bot on SQLite, which refuses a
+        second process): after a kill -9 its jobs run at once instead of after their lease."""
+        return await self._release(
+            ScheduledJob.claimed_by.is_not(None) & (ScheduledJob.claimed_by != self._owner)
+        )
+
+    async def _release(self, which: ColumnElement[bool]) -> int:
+        async with self._db.transaction() as s:
+            result = await s.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.scope == self._scope, which)
+                .values(claimed_by=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     # -- writes happen in the caller's transaction; poke() after the commit -----------------
 
@@ -166,6 +242,8 @@ class Scheduler:
                 "payload": j.payload,
                 "last_error": None,
                 "failed_at": None,
+                "claimed_by": None,
+                "lease_until": None,
             }
             for j in jobs
         ]
@@ -176,17 +254,7 @@ class Scheduler:
         await s.execute(
             stmt.on_conflict_do_update(
                 index_elements=["kind", "key"],
-                set_={
-                    name: getattr(stmt.excluded, name)
-                    for name in (
-                        "scope",
-                        "due_at",
-                        "attempts",
-                        "payload",
-                        "last_error",
-                        "failed_at",
-                    )
-                },
+                set_={name: getattr(stmt.excluded, name) for name in _MOVED},
             )
         )
 
@@ -219,7 +287,12 @@ class Scheduler:
             if self._task is None or self._task.done():
                 raise RuntimeError(f"the {self._scope} scheduler is not running")
             until = self._waiting_until
-            idle = self._waiting and not self._wake.is_set() and not self._db_failing
+            idle = (
+                self._waiting
+                and not self._wake.is_set()
+                and not self._db_failing
+                and not self._inflight
+            )
             if idle and (until is None or until > self._clock.now()):
                 return
             await asyncio.sleep(0.001)
@@ -230,15 +303,10 @@ class Scheduler:
         backoff = DB_BACKOFF_FIRST
         while not self._stopping:
             self._wake.clear()
+            room = self._batch_size - len(self._inflight)
             try:
-                due, next_at = await self._claim()
-                for job in due:
-                    if job.kind not in self._batch_handlers:
-                        await self._fire(job)
-                for kind, batch_handler in list(self._batch_handlers.items()):
-                    jobs = [job for job in due if job.kind == kind]
-                    if jobs:
-                        await self._fire_batch(batch_handler, jobs)
+                await self._renew_leases()
+                due, next_at = await self._claim(room)
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
@@ -252,44 +320,121 @@ class Scheduler:
                 log.info("scheduler (%s): database reachable again", self._scope)
                 self._db_failing = False
             backoff = DB_BACKOFF_FIRST
+            self._launch(due)
             if due or self._stopping:
-                continue  # handlers may have scheduled more: look again before sleeping
-            self._waiting_until, self._waiting = next_at, True
+                continue  # more may be due than one claim takes: look again before sleeping
+            wake_at = next_at if room > 0 else None  # full: a finishing handler wakes the loop
+            if self._inflight and self._renew_at is not None:
+                wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
+            self._waiting_until, self._waiting = wake_at, True
             try:
-                await self._clock.wait_until(next_at, self._wake)
+                await self._clock.wait_until(wake_at, self._wake)
             finally:
                 self._waiting = False
 
-    async def _claim(self) -> tuple[list[Job], datetime | None]:
-        """Take the due jobs (their attempt count goes up), and say when the next one is."""
-        now = self._clock.now()
+    def _pending_filter(self) -> ColumnElement[bool]:
         kinds = [*self._handlers, *self._batch_handlers]
-        pending = (
+        return (
             (ScheduledJob.scope == self._scope)
             & ScheduledJob.failed_at.is_(None)
             & ScheduledJob.kind.in_(kinds)
         )
+
+    async def _claim(self, limit: int) -> tuple[list[tuple[int, Job]], datetime | None]:
+        """Take up to ``limit`` due jobs under a lease (their attempt count goes up), and say
+        when the next one falls due or a lease held elsewhere runs out."""
+        now = self._clock.now()
+        pending = everything = self._pending_filter()
+        mine = list(self._inflight)
+        if mine:  # never a second handler for a job this process is still running
+            pending = pending & ScheduledJob.id.not_in(mine)
+        free = ScheduledJob.lease_until.is_(None) | (ScheduledJob.lease_until <= now)
+        claimable = pending & (ScheduledJob.due_at <= now) & free
         async with self._db.transaction() as s:
-            rows = list(
-                await s.scalars(
-                    select(ScheduledJob)
-                    .where(pending, ScheduledJob.due_at <= now)
+            claimed: list[tuple[int, Job]] = []
+            if limit > 0:
+                pick = (
+                    select(ScheduledJob.id)
+                    .where(claimable)
                     .order_by(ScheduledJob.due_at, ScheduledJob.id)
-                    .limit(self._batch_size)
+                    .limit(limit)
                 )
-            )
-            if rows:
-                await s.execute(
+                if self._db.engine.dialect.name == "postgresql":
+                    pick = pick.with_for_update(skip_locked=True)
+                result = await s.execute(
                     update(ScheduledJob)
-                    .where(ScheduledJob.id.in_([r.id for r in rows]))
-                    .values(attempts=ScheduledJob.attempts + 1)
+                    .where(ScheduledJob.id.in_(pick.scalar_subquery()), claimable)
+                    .values(
+                        attempts=ScheduledJob.attempts + 1,
+                        claimed_by=self._owner,
+                        lease_until=now + self._lease,
+                    )
+                    .returning(*_JOB_COLUMNS)
                     .execution_options(synchronize_session=False)
                 )
-            next_at = await s.scalar(
-                select(func.min(ScheduledJob.due_at)).where(pending, ScheduledJob.due_at > now)
+                claimed = sorted(
+                    ((row[0], Job(*row[1:])) for row in result.all()),
+                    key=lambda claim: (claim[1].due_at, claim[0]),
+                )
+                if claimed:
+                    self._renew_at = self._renew_at or now + self._lease / 3
+            opens_at = case(
+                (ScheduledJob.lease_until > ScheduledJob.due_at, ScheduledJob.lease_until),
+                else_=ScheduledJob.due_at,
             )
-            self._pending = await s.scalar(select(func.count()).where(pending)) or 0
-        return [_job(row, attempts=row.attempts + 1) for row in rows], next_at
+            next_at = await s.scalar(select(func.min(opens_at)).where(pending, opens_at > now))
+            self._pending = await s.scalar(select(func.count()).where(everything)) or 0
+        return claimed, next_at
+
+    async def _renew_leases(self) -> None:
+        """Extend the leases of the jobs this process is still running (every third of the
+        lease), so a slow handler is not taken over while its process is alive."""
+        if not self._inflight:
+            self._renew_at = None
+            return
+        now = self._clock.now()
+        if self._renew_at is not None and now < self._renew_at:
+            return
+        async with self._db.transaction() as s:
+            await s.execute(
+                update(ScheduledJob)
+                .where(
+                    ScheduledJob.claimed_by == self._owner,
+                    ScheduledJob.id.in_(list(self._inflight)),
+                )
+                .values(lease_until=now + self._lease)
+                .execution_options(synchronize_session=False)
+            )
+        self._renew_at = now + self._lease / 3
+
+    def _launch(self, claimed: list[tuple[int, Job]]) -> None:
+        """Start the handlers of the claimed jobs: a task per job, one per batch kind."""
+        batches: dict[str, list[tuple[int, Job]]] = {}
+        for job_id, job in claimed:
+            if job.kind in self._batch_handlers:
+                batches.setdefault(job.kind, []).append((job_id, job))
+            else:
+                self._spawn([job_id], self._fire(job), f"{job.kind}:{job.key}")
+        for kind, items in batches.items():
+            ids = [job_id for job_id, _ in items]
+            jobs = [job for _, job in items]
+            self._spawn(ids, self._fire_batch(self._batch_handlers[kind], jobs), kind)
+
+    def _spawn(self, ids: list[int], work: Awaitable[None], name: str) -> None:
+        async def run() -> None:
+            try:
+                async with self._slots:
+                    await work
+            except Exception:  # _fire records handler failures; this is a bug or the database
+                log.exception("scheduler (%s): job %s could not be settled", self._scope, name)
+            finally:
+                for job_id in ids:
+                    self._inflight.pop(job_id, None)
+                self._wake.set()  # room for more, and a handler may have scheduled more
+
+        task = asyncio.create_task(run(), name=f"job:{name}")
+        for job_id in ids:
+            self._inflight[job_id] = task
 
     async def _fire(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
@@ -299,10 +444,9 @@ class Scheduler:
         except Exception as exc:
             if _cancelled():
                 raise asyncio.CancelledError from exc
-            await self._failed(job, exc)
+            await self._failed([job], exc)
             return
-        async with self._db.transaction() as s:  # only if not moved meanwhile by a handler
-            await s.execute(delete(ScheduledJob).where(*_same(job)))
+        await self._settle(self._done, [job])
 
     async def _fire_batch(self, handler: BatchHandler, jobs: list[Job]) -> None:
         try:
@@ -310,25 +454,60 @@ class Scheduler:
         except Exception as exc:
             if _cancelled():
                 raise asyncio.CancelledError from exc
-            for job in jobs:
-                await self._failed(job, exc)
+            await self._failed(jobs, exc)
             return
-        async with self._db.transaction() as s:
-            for job in jobs:
-                await s.execute(delete(ScheduledJob).where(*_same(job)))
+        await self._settle(self._done, jobs)
 
-    async def _failed(self, job: Job, exc: Exception) -> None:
-        now = self._clock.now()
+    async def _done(self, s: AsyncSession, jobs: list[Job]) -> None:
+        """Delete the jobs, unless moved meanwhile (by a handler) or taken over elsewhere."""
+        for job in jobs:
+            await s.execute(delete(ScheduledJob).where(*self._still_mine(job)))
+
+    async def _failed(self, jobs: list[Job], exc: Exception) -> None:
+        for job in jobs:
+            if job.attempts >= self._max_attempts:
+                log.error("job %s %s failed %d times; giving up", job.kind, job.key, job.attempts)
+            else:
+                delay = self._retry_delay(job)
+                log.exception("job %s %s failed; retrying in %s", job.kind, job.key, delay)
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if job.attempts >= self._max_attempts:
-            log.error("job %s %s failed %d times; giving up", job.kind, job.key, job.attempts)
-            values: dict[str, Any] = {"failed_at": now, "last_error": error}
-        else:
-            delay = min(self._retry_after * 2 ** (job.attempts - 1), MAX_RETRY_DELAY)
-            log.exception("job %s %s failed; retrying in %s", job.kind, job.key, delay)
-            values = {"due_at": now + delay, "last_error": error}
-        async with self._db.transaction() as s:
-            await s.execute(update(ScheduledJob).where(*_same(job)).values(**values))
+
+        async def record(s: AsyncSession, jobs: list[Job]) -> None:
+            now = self._clock.now()
+            for job in jobs:
+                values: dict[str, Any] = {"last_error": error, "claimed_by": None}
+                if job.attempts >= self._max_attempts:
+                    values.update(failed_at=now, lease_until=None)
+                else:
+                    values.update(due_at=now + self._retry_delay(job), lease_until=None)
+                await s.execute(update(ScheduledJob).where(*self._still_mine(job)).values(values))
+
+        await self._settle(record, jobs)
+
+    def _retry_delay(self, job: Job) -> timedelta:
+        return min(self._retry_after * 2 ** (job.attempts - 1), MAX_RETRY_DELAY)
+
+    async def _settle(
+        self, write: Callable[[AsyncSession, list[Job]], Awaitable[None]], jobs: list[Job]
+    ) -> None:
+        """Write a job's outcome, retrying through database errors (the job stays claimed
+        meanwhile; if this process dies first, the job is taken over when its lease ends)."""
+        backoff = DB_BACKOFF_FIRST
+        while True:
+            try:
+                async with self._db.transaction() as s:
+                    await write(s, jobs)
+                return
+            except Exception as exc:
+                if _cancelled():
+                    raise asyncio.CancelledError from exc
+                if backoff == DB_BACKOFF_FIRST:  # once per outcome, not once per retry
+                    log.warning("scheduler (%s): outcome not recorded yet: %s", self._scope, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, DB_BACKOFF_MAX)
+
+    def _still_mine(self, job: Job) -> tuple[Any, ...]:
+        return (*_same(job), ScheduledJob.claimed_by == self._owner)
 
 
 def _same(job: Job) -> tuple[Any, ...]:
@@ -337,6 +516,18 @@ def _same(job: Job) -> tuple[Any, ...]:
         ScheduledJob.key == job.key,
         ScheduledJob.due_at == job.due_at,
     )
+
+
+_JOB_COLUMNS = (
+    ScheduledJob.id,
+    ScheduledJob.kind,
+    ScheduledJob.key,
+    ScheduledJob.due_at,
+    ScheduledJob.attempts,
+    ScheduledJob.payload,
+    ScheduledJob.last_error,
+    ScheduledJob.failed_at,
+)
 
 
 def _job(row: ScheduledJob, attempts: int | None = None) -> Job:

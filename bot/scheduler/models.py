@@ -13,7 +13,9 @@ from bot.storage.models import Base
 
 class ScheduledJob(Base):
     """Something to do at ``due_at``: deleted once its handler succeeded, kept (with
-    ``failed_at`` and ``last_error``) when it failed ``MAX_ATTEMPTS`` times."""
+    ``failed_at`` and ``last_error``) when it failed ``MAX_ATTEMPTS`` times. While a process
+    runs it, ``claimed_by`` names that process and ``lease_until`` says until when the claim
+    holds (renewed while the handler runs; after that, another process may take it over)."""
 
     __tablename__ = "scheduled_jobs"
     __table_args__ = (
@@ -30,3 +32,5 @@ class ScheduledJob(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage import locks
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 READERS = 4
@@ -60,12 +62,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on error."""
+        """One unit of work: commit on success, roll back on error. Inside
+        ``locks.across_processes`` it first takes that lock (PostgreSQL)."""
         self._writes_in_flight += 1
         self._no_writes.clear()
         try:
-            async with self.sessions() as session, session.begin():
-                yield session
+            with locks.scoped_transaction() as keys:
+                async with self.sessions() as session, session.begin():
+                    await locks.take(session, keys)
+                    yield session
         finally:
             self._writes_in_flight -= 1
             if self._writes_in_flight == 0:

@@ -4,18 +4,22 @@ SQLite has one writer; a transaction costs far more than a row. While one batch 
 answer parts queue up and go out together in the next transaction, so throughput grows with
 load instead of collapsing into a queue of tiny transactions. Each caller still returns only
 after its own row is committed (durable before it is acknowledged).
+
+When several processes share the database (PostgreSQL), the cached cursor may be stale: each
+append is then its own transaction that takes the session's lock and reads the slot there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 
 from bot.features.interviews import rows
-from bot.features.interviews.cursors import SessionCache
+from bot.features.interviews.cursors import SessionCache, read_cursor
 from bot.features.interviews.types import AnswerSaved, StaleAction
 from bot.storage.database import Database
 from bot.storage.models import AnswerPart
@@ -33,7 +37,10 @@ class AnswerPartWriter:
         row = {"answer_id": answer_id, "position": position, "text": text, "created_at": created_at}
         self._pending.append((row, future))
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="answer-part-writer")
+            # A fresh context: the flusher serves every session, it holds no caller's locks.
+            self._flusher = asyncio.create_task(
+                self._flush(), name="answer-part-writer", context=contextvars.Context()
+            )
         await future
 
     async def _flush(self) -> None:
@@ -66,6 +73,8 @@ class Appender:
     async def append(
         self, session_id: int, text: str, position: int | None, now: datetime
     ) -> AnswerSaved:
+        if self._cache.shared:
+            return await self._append_shared(session_id, text, position, now)
         async with self._cache.lock(session_id):
             cursor = self._cache.cursors.get(session_id)
             if cursor is None:  # not cached in this process yet: read it once
@@ -84,3 +93,20 @@ class Appender:
             cursor.next_part += 1
             cursor.chars += len(text)
             return AnswerSaved(session_id, cursor.position, cursor.next_part, cursor.chars)
+
+    async def _append_shared(
+        self, session_id: int, text: str, position: int | None, now: datetime
+    ) -> AnswerSaved:
+        """Another process may have changed the session: read the slot under its lock."""
+        async with self._cache.unit(session_id) as s:
+            cursor = await read_cursor(s, session_id)
+            if cursor is None or (position is not None and position != cursor.position):
+                rows.current_answer(await rows.session_row(s, session_id), position)
+                raise StaleAction("That question is no longer the current one.")
+            s.add(
+                AnswerPart(
+                    answer_id=cursor.answer_id, position=cursor.next_part, text=text, created_at=now
+                )
+            )
+        chars = cursor.chars + len(text)
+        return AnswerSaved(session_id, cursor.position, cursor.next_part + 1, chars)

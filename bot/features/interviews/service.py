@@ -1,7 +1,8 @@
 """The interview use cases: start, answer, hint, submit, skip, time out, pause, end, score.
 
-Every operation is one database transaction, serialised per session by an in-process lock, so a
-double click or a deadline firing during a submit cannot advance a session twice. Adapters
+Every operation is one database transaction, serialised per session by an in-process lock and,
+on PostgreSQL, an advisory lock (several bot processes), so a double click or a deadline firing
+during a submit cannot advance a session twice. Adapters
 (terminal, Discord) call these methods and subscribe to events for what happens on its own
 (a time-out moving to the next question, the one-minute reminder).
 """
@@ -83,7 +84,7 @@ class InterviewService:
         self._listeners: list[Listener] = []
         # Every state change goes through this service under the session lock, so the cache
         # is refreshed (``remember``) whenever the current item changes.
-        self._cache = SessionCache()
+        self._cache = SessionCache(db)
         self._appender = Appender(db, self._cache)
         self._deadlines.subscribe(self._on_deadline)
 
@@ -110,8 +111,7 @@ class InterviewService:
     def forget_sessions(self, session_ids: Iterable[int]) -> None:
         """Drop cached state of sessions deleted from the database (privacy deletion)."""
         for session_id in session_ids:
-            self._cache.cursors.pop(session_id, None)
-            self._cache.owners.pop(session_id, None)
+            self._cache.forget(session_id)
 
     # -- users ------------------------------------------------------------------------------
 
@@ -380,11 +380,9 @@ class InterviewService:
 
     @asynccontextmanager
     async def _locked_unit(self, session_id: int) -> AsyncIterator[AsyncSession]:
-        """Serialise per session; drop the cached cursor until the change is committed."""
-        async with self._cache.lock(session_id):
-            self._cache.cursors.pop(session_id, None)
-            async with self._db.transaction() as s:
-                yield s
+        """Serialise per session, across processes too (see cursors.SessionCache.unit)."""
+        async with self._cache.unit(session_id) as s:
+            yield s
 
     async def _finish_current(
         self,

@@ -37,6 +37,7 @@ from bot.features.peer_mocks.records import (
 from bot.features.peer_mocks.timers import PeerTimers, TimerKey
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
+from bot.storage.locks import across_processes
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,9 @@ class PeerCore:
         lock = self.locks.get((kind, key))
         if lock is None:
             lock = self.locks[(kind, key)] = asyncio.Lock()
-        async with lock:
-            yield
+        async with lock:  # this process; and on PostgreSQL, every write transaction inside
+            with across_processes(f"peer.{kind}", key):  # also takes the advisory lock
+                yield
 
     async def schedule(
         self,
