@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,14 @@ def daily_posts(fake: FakeDiscord, channel: Any) -> int:
     )
 
 
+def _posted_since(fake: FakeDiscord, before: int) -> bool | None:
+    return sum(1 for r in fake.requests if r.route == POST_ROUTE) > before or None
+
+
+def _closed(message: FakeMessage) -> bool | None:
+    return not message.components or None
+
+
 # -- scripted members --------------------------------------------------------------------------
 
 
@@ -200,7 +209,7 @@ async def interview(fake: FakeDiscord, member: Any, channel: Any, ledger: Answer
                 ledger.confirmed.add(tag)
             nxt = await fake.click(member, message, next_id)
             await nxt.response(WAIT)
-            await fake.wait_until(lambda m=message: not m.components or None, WAIT, "next")
+            await fake.wait_until(partial(_closed, message), WAIT, "the question to close")
     except Exception as exc:
         if os.environ.get("SWEEP_DEBUG"):
             print("member stopped:", repr(exc)[:300])
@@ -249,9 +258,7 @@ async def run(args: argparse.Namespace) -> None:
                 bot = await spawn(fake, tmp, db_url)
                 talk = [asyncio.create_task(interview(fake, m, room, ledger)) for m in members]
                 await fake.wait_until(
-                    lambda b=posts_before: (
-                        sum(1 for r in fake.requests if r.route == POST_ROUTE) > b or None
-                    ),
+                    partial(_posted_since, fake, posts_before),
                     120,
                     "the fan-out to begin",
                 )
