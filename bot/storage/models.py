@@ -176,10 +176,15 @@ class AnswerPart(Base):
 
 
 class DailyDelivery(Base):
-    """Claimed before sending, with a unique key, so a daily post happens once per local day."""
+    """Claimed before sending, with a unique key, so a daily post happens once per local day;
+    confirmed once the send's outcome is recorded (a claim left unconfirmed by a crash is
+    reconciled on start: see docs/daily.md)."""
 
     __tablename__ = "daily_deliveries"
-    __table_args__ = (UniqueConstraint("target_kind", "target_id", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("target_kind", "target_id", "local_date"),
+        Index("ix_daily_deliveries_unconfirmed", "confirmed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_kind: Mapped[str] = mapped_column(String(8))  # guild|user
@@ -189,6 +194,8 @@ class DailyDelivery(Base):
     claimed_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)  # guild posts: where it was sent
+    confirmed_at: Mapped[datetime | None]  # the outcome (sent or failed) was recorded
 
 
 class DailyAnswer(Base):

@@ -436,9 +436,29 @@ class RestApi:
                 raise ApiError(400, 50083, "Thread is archived")
             self.world.update_channel(channel, archived=False)  # sending unarchives, as on Discord
         body, files = await self._body(req)
+        nonce = str(body["nonce"]) if body.get("enforce_nonce") and body.get("nonce") else None
+        if nonce is not None and len(nonce) > 25:
+            raise invalid_fields(
+                [("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")]
+            )
+        if nonce is not None and (first := self._nonce_message(channel, nonce)) is not None:
+            if first.deleted:
+                raise ApiError(404, 10008, "Unknown Message")
+            return first.payload() | {"nonce": nonce}  # Discord creates no second message
         fields = self._message_fields(body, files, channel)
         fields["flags"] = fields.get("flags", 0) & ~EPHEMERAL  # only interactions are ephemeral
-        return self.world.create_message(channel, self.world.bot, **fields).payload()
+        msg = self.world.create_message(channel, self.world.bot, nonce=nonce, **fields)
+        return msg.payload() | ({"nonce": nonce} if nonce else {})
+
+    def _nonce_message(self, channel: FakeChannel, nonce: str) -> FakeMessage | None:
+        """The bot's message in ``channel`` sent with ``nonce`` within the nonce window."""
+        since = time.monotonic() - self.fake.nonce_window
+        for msg in reversed(channel.messages):
+            if msg.created_mono < since:
+                return None
+            if msg.nonce == nonce and msg.author is self.world.bot:
+                return msg
+        return None
 
     async def get_message(self, req: web.Request) -> JSON:
         return self._channel_message(req).payload()

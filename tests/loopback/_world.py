@@ -208,6 +208,7 @@ class FakeMessage:
     interaction: JSON | None = None  # interaction_metadata
     webhook_id: int | None = None
     reference: JSON | None = None
+    nonce: str | None = None  # sent with enforce_nonce (REST message create)
     timestamp: str = field(default_factory=now_iso)
     edited_timestamp: str | None = None
     deleted: bool = False

@@ -52,6 +52,8 @@ class FakeDiscord(InteractionDriver):
         self.token = token
         self.callback_deadline = callback_deadline  # Discord drops interactions not answered in 3 s
         self.upload_limit = _limits.UPLOAD_LIMIT  # bytes per request, both ways (413 40005)
+        # enforce_nonce: a repeated nonce within this many seconds returns the first message
+        self.nonce_window = 300.0
         self.world = World()
         self.world.emit = lambda event, data: self.gateway.dispatch(event, data)
         self.world.changed = self.notify

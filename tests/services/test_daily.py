@@ -413,6 +413,9 @@ class FakeSender:
         self.sent.append(claim)
         return self.fail or Sent(len(self.sent))
 
+    async def find(self, claim: Claim, since: datetime) -> Outcome | None:
+        return None
+
 
 @pytest.fixture
 async def running(

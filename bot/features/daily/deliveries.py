@@ -1,18 +1,21 @@
-"""Daily deliveries: what the scheduler loads, claims and finishes.
+"""Daily deliveries: what the scheduler loads, claims, finishes and reconciles.
 
 A claim inserts the delivery row (unique on target and local date) before anything is sent, so
-a day is never sent twice; ``finish`` marks sends done, or audits a failure and switches a
-schedule off when its target is gone or failed ``FAILED_DAYS_TO_STOP`` days in a row.
+a day is never claimed twice; ``finish`` confirms every outcome: it marks sends done, or audits a
+failure and switches a schedule off when its target is gone or failed ``FAILED_DAYS_TO_STOP``
+days in a row. A claim a crash left unconfirmed is handed out by ``unconfirmed`` to be
+reconciled (see ``reconcile``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
@@ -27,11 +30,13 @@ from bot.features.daily.types import (
     USER,
     Claim,
     ClaimBatch,
+    NotSent,
     Outcome,
     Schedule,
     SendFailed,
     Sent,
     Target,
+    Unconfirmed,
 )
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyDelivery, GuildSettings
@@ -126,6 +131,7 @@ class Deliveries:
                         "local_date": day,
                         "question_id": question.id,
                         "claimed_at": now,
+                        "channel_id": schedule.channel_id,
                     }
                 )
             inserted: Sequence[Any] = ()
@@ -147,7 +153,8 @@ class Deliveries:
         return ClaimBatch(claims, no_question)
 
     async def finish(self, results: Sequence[tuple[Claim, Outcome]]) -> list[Target]:
-        """Record how sends went, in one transaction; returns the targets switched off."""
+        """Record how sends went and confirm the claims, in one transaction; returns the
+        targets switched off."""
         now = self._clock.now()
         switched_off: list[Target] = []
         delivered = [
@@ -155,10 +162,15 @@ class Deliveries:
             for claim, outcome in results
             if isinstance(outcome, Sent)
         ]
+        settled = [c.delivery_id for c, outcome in results if not isinstance(outcome, Sent)]
         async with self._db.transaction() as s:
             if delivered:  # executemany of a primary-key update: one round trip
                 await (await s.connection()).execute(rows.MARK_DELIVERED, delivered)
+            if settled:
+                await self._confirm(s, settled, now)
             for claim, outcome in results:
+                if isinstance(outcome, NotSent):
+                    self._audit(s, claim, "daily-not-sent", {"reason": outcome.reason}, now)
                 if isinstance(outcome, SendFailed) and await self._record_failure(
                     s, claim, outcome, now
                 ):
@@ -189,21 +201,74 @@ class Deliveries:
         stop = failure.permanent or (
             len(recent) == FAILED_DAYS_TO_STOP and all(d is None for d in recent)
         )
+        details = {"error": failure.error[:500], "switched_off": stop}
+        self._audit(s, claim, "daily-failed", details, now)
+        if stop and target.kind == USER:
+            await s.execute(delete(DailySubscription).where(DailySubscription.user_id == target.id))
+        return stop
+
+    def _audit(
+        self, s: AsyncSession, claim: Claim, action: str, details: dict[str, Any], now: datetime
+    ) -> None:
+        target = claim.schedule.target
         s.add(
             AuditEntry(
                 guild_id=target.id if target.kind == GUILD else None,
                 actor_id=None,
-                action="daily-failed",
+                action=action,
                 target=f"{target.kind}:{target.id}",
                 details={
                     "local_date": claim.local_date.isoformat(),
                     "question_id": claim.question.id,
-                    "error": failure.error[:500],
-                    "switched_off": stop,
+                    **details,
                 },
                 created_at=now,
             )
         )
-        if stop and target.kind == USER:
-            await s.execute(delete(DailySubscription).where(DailySubscription.user_id == target.id))
-        return stop
+
+    @staticmethod
+    async def _confirm(s: AsyncSession, delivery_ids: Sequence[int], now: datetime) -> None:
+        await s.execute(
+            update(DailyDelivery)
+            .where(DailyDelivery.id.in_(delivery_ids))
+            .values(confirmed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # -- claims a crash left unconfirmed ----------------------------------------------------
+
+    async def unconfirmed(self, active: Mapping[Target, Schedule], limit: int) -> list[Unconfirmed]:
+        """Up to ``limit`` claims never confirmed, oldest first, to reconcile.
+
+        A claim whose target has no schedule any more, or whose question left the bank, has
+        nothing left to send: it is confirmed here (not sent) and not returned.
+        """
+        async with self._db.reading() as s:
+            found = (
+                await s.scalars(
+                    select(DailyDelivery)
+                    .where(DailyDelivery.confirmed_at.is_(None))
+                    .order_by(DailyDelivery.id)
+                    .limit(limit)
+                )
+            ).all()
+            recipients = await rows.discord_ids(
+                s, [d.target_id for d in found if d.target_kind == USER]
+            )
+        pending: list[Unconfirmed] = []
+        settled: list[int] = []
+        for row in found:
+            schedule = active.get(Target(row.target_kind, row.target_id))
+            question = self._picker.question(row.question_id)
+            recipient = recipients.get(row.target_id) if row.target_kind == USER else None
+            if schedule is None or question is None or (row.target_kind == USER and not recipient):
+                settled.append(row.id)
+                continue
+            if row.channel_id is not None:  # where it was sent, if the channel changed since
+                schedule = replace(schedule, channel_id=row.channel_id)
+            claim = Claim(row.id, schedule, row.local_date, question, recipient)
+            pending.append(Unconfirmed(claim, row.claimed_at))
+        if settled:
+            async with self._db.transaction() as s:
+                await self._confirm(s, settled, self._clock.now())
+        return pending

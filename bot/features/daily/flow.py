@@ -8,6 +8,7 @@ response), after one read that spares a member typing an answer that would not c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -17,6 +18,7 @@ from bot.core.questions import Track
 from bot.discord.guard import explain_as_str, handler_guard, reply
 from bot.features.config.permissions import NOT_A_MODERATOR, is_moderator
 from bot.features.daily import render
+from bot.features.daily.reconcile import nonce_for
 from bot.features.daily.service import DailyService
 from bot.features.daily.types import (
     GUILD,
@@ -24,15 +26,19 @@ from bot.features.daily.types import (
     AnswerRef,
     Claim,
     DailyError,
+    NotSent,
     Outcome,
     SendFailed,
     Sent,
 )
-from bot.features.daily.views import DailyAnswerModal, answer_view
+from bot.features.daily.views import DailyAnswerModal, answer_custom_id, answer_view
 
 if TYPE_CHECKING:
     from bot.discord.client import MockInterviewBot
 
+
+SCAN_LIMIT = 500  # messages looked through for a post a crash left unrecorded
+UNKNOWN_MESSAGE = 10008  # a repeated nonce whose first message was deleted
 
 guarded = handler_guard(
     explain=explain_as_str(DailyError, InvalidSchedule),
@@ -174,9 +180,11 @@ class DailyFlow:
 
 
 class DailySender:
-    """Sends a claimed daily question: a guild channel post or a DM.
+    """Sends a claimed daily question (a guild channel post or a DM) and finds it again.
 
-    Sending needs no cache: a partial channel for posts, a DM channel opened by user id.
+    Sending needs no cache: a partial channel for posts, a DM channel opened by user id. Each
+    post carries its delivery's nonce with ``enforce_nonce`` (discord.py sets it whenever a
+    nonce is given), so sending a claim twice within Discord's window gives one message.
     A channel or user that no longer exists is a permanent failure; anything else Discord
     refuses (missing permissions, closed DMs) is recorded and tried again the next day.
     """
@@ -187,21 +195,53 @@ class DailySender:
     async def __call__(self, claim: Claim) -> Outcome:
         schedule = claim.schedule
         view = answer_view(AnswerRef("delivery", claim.delivery_id))
+        nonce = nonce_for(claim.delivery_id)
         try:
+            channel = await self._channel(claim)
             if schedule.target.kind == GUILD:
-                assert schedule.channel_id is not None
-                channel = self.bot.get_partial_messageable(
-                    schedule.channel_id, guild_id=schedule.target.id
-                )
                 embed = render.guild_post(claim.question, claim.local_date)
-                message = await channel.send(embed=embed, view=view)
             else:
-                assert schedule.target.kind == USER and claim.recipient is not None
-                dm = await self.bot.create_dm(discord.Object(id=int(claim.recipient)))
                 embed = render.dm_post(claim.question, claim.local_date)
-                message = await dm.send(embed=embed, view=view)
+            message = await channel.send(embed=embed, view=view, nonce=nonce)
         except discord.NotFound as exc:
+            if exc.code == UNKNOWN_MESSAGE:  # the nonce's first post was deleted since
+                return NotSent("it was posted, then deleted")
             return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=True)
         except discord.HTTPException as exc:
             return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=False)
         return Sent(message.id)
+
+    async def find(self, claim: Claim, since: datetime) -> Outcome | None:
+        """The bot's post of this delivery among the first ``SCAN_LIMIT`` messages after
+        ``since`` (its Answer button names the delivery), or None."""
+        marker = answer_custom_id(AnswerRef("delivery", claim.delivery_id))
+        me = self.bot.user
+        try:
+            channel = await self._channel(claim)
+            after = discord.Object(id=discord.utils.time_snowflake(since))
+            async for message in channel.history(limit=SCAN_LIMIT, after=after, oldest_first=True):
+                if me is not None and message.author.id == me.id and _has(message, marker):
+                    return Sent(message.id)
+        except discord.NotFound as exc:
+            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=True)
+        except discord.HTTPException as exc:  # e.g. no Read Message History: cannot tell
+            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=False)
+        return None
+
+    async def _channel(self, claim: Claim) -> discord.abc.Messageable:
+        schedule = claim.schedule
+        if schedule.target.kind == GUILD:
+            assert schedule.channel_id is not None
+            return self.bot.get_partial_messageable(
+                schedule.channel_id, guild_id=schedule.target.id
+            )
+        assert schedule.target.kind == USER and claim.recipient is not None
+        return await self.bot.create_dm(discord.Object(id=int(claim.recipient)))
+
+
+def _has(message: discord.Message, custom_id: str) -> bool:
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            if getattr(child, "custom_id", None) == custom_id:
+                return True
+    return False

@@ -26,6 +26,9 @@ class QuestionPicker:
         self._clock = clock
         self._rng = rng
 
+    def question(self, question_id: str) -> Question | None:
+        return self._banks.get(question_id)
+
     def candidates(self, guild_id: int | None, track: Track | None) -> Sequence[Question]:
         bank = self._banks.for_guild(guild_id)
         return bank.select(track) if track else tuple(bank)

@@ -97,5 +97,9 @@ DELIVERIES: Table = DailyDelivery.__table__  # type: ignore[assignment]
 MARK_DELIVERED = (
     update(DELIVERIES)
     .where(DELIVERIES.c.id == bindparam("b_id"))
-    .values(delivered_at=bindparam("b_at", type_=UTCDateTime()), message_id=bindparam("b_message"))
+    .values(
+        delivered_at=bindparam("b_at", type_=UTCDateTime()),
+        confirmed_at=bindparam("b_at", type_=UTCDateTime()),
+        message_id=bindparam("b_message"),
+    )
 )

@@ -12,25 +12,38 @@ Fan-out (a thousand guilds at 09:00): the jobs due together reach the handler as
 their deliveries are claimed in one transaction, sent by a few concurrent workers (bounded, so
 Discord's rate limiter sees a steady stream), and the outcomes are written in one transaction.
 Then each schedule's job moves to its next slot.
+
+Claims a crash left unconfirmed are reconciled (``reconcile.py``) by a ``daily.reconcile`` job:
+on start and every ``RECONCILE_EVERY`` after. A batch and a reconcile pass never overlap in
+this process (one lock), so a pass never mistakes a post being sent for a lost one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.daily_schedule import Slot, first_slot, slot_after, todays_slot
+from bot.features.daily.reconcile import Poster, reconcile
 from bot.features.daily.service import DailyService
-from bot.features.daily.types import Claim, Outcome, Schedule, SendFailed, Target
+from bot.features.daily.types import (
+    Claim,
+    NotSent,
+    Outcome,
+    Schedule,
+    SendFailed,
+    Target,
+    Unconfirmed,
+)
 from bot.scheduler import Due, Job, Scheduler
 
 log = logging.getLogger(__name__)
 JOB = "daily.slot"  # key: "<target kind>:<target id>"; payload: {"day": the slot's local date}
-
-Sender = Callable[[Claim], Awaitable[Outcome]]
+RECONCILE_JOB = "daily.reconcile"  # one job, key "all"
+RECONCILE_EVERY = timedelta(minutes=5)
+RECONCILE_PAGE = 200  # claims reconciled per transaction
 
 
 class DailyScheduler:
@@ -38,7 +51,7 @@ class DailyScheduler:
         self,
         service: DailyService,
         clock: Clock,
-        send: Sender,
+        send: Poster,
         *,
         scheduler: Scheduler | None = None,
         workers: int = 8,
@@ -52,6 +65,7 @@ class DailyScheduler:
         self._workers = workers
         self._schedules: dict[Target, Schedule] = {}
         self._writes: set[asyncio.Task[None]] = set()
+        self._sending = asyncio.Lock()  # a batch or a reconcile pass, never both
         service.on_schedule_change(self._on_change)
 
     def pending(self) -> int:
@@ -67,10 +81,12 @@ class DailyScheduler:
             today = todays_slot(now, schedule.at, schedule.zone)
             done_today = (schedule.target, today.local_date) in claimed
             jobs.append(_due(schedule, _first(schedule, now, done_today)))
+        jobs.append(Due(RECONCILE_JOB, "all", now))
         async with self._service.db.transaction() as s:
             await self._scheduler.clear_in(s, JOB)
             await self._scheduler.schedule_in(s, jobs)
         self._scheduler.handle_batch(JOB, self._run_batch)
+        self._scheduler.handle(RECONCILE_JOB, self._reconcile_job)
         if self._own:
             await self._scheduler.start()
         self._scheduler.poke()
@@ -78,6 +94,7 @@ class DailyScheduler:
     async def stop(self) -> None:
         """Take no more slots; a batch being sent is finished by the scheduler's own stop."""
         self._scheduler.unhandle(JOB)
+        self._scheduler.unhandle(RECONCILE_JOB)
         await self._written()
         if self._own:
             await self._scheduler.stop()
@@ -123,6 +140,10 @@ class DailyScheduler:
     # -- a batch of due slots: claim, send, record, move on ---------------------------------
 
     async def _run_batch(self, jobs: list[Job]) -> None:
+        async with self._sending:
+            await self._send_batch(jobs)
+
+    async def _send_batch(self, jobs: list[Job]) -> None:
         due: list[tuple[Schedule, Slot]] = []
         for job in jobs:
             schedule = self._schedules.get(_target(job.key))
@@ -142,7 +163,7 @@ class DailyScheduler:
             )
             for target in switched_off:
                 log.warning("daily question to %s switched off after failures", target)
-        # A claim not made (already sent, or its send crashed) is never retried: move on too.
+        # A claim not made (already sent, or being reconciled) is not sent here: move on too.
         following = [
             _due(schedule, slot_after(slot, schedule.at, schedule.zone))
             for schedule, slot in due
@@ -161,6 +182,49 @@ class DailyScheduler:
         if isinstance(outcome, SendFailed):
             log.warning("daily question to %s not delivered: %s", claim.schedule.target, outcome)
         return outcome
+
+    # -- claims a crash left unconfirmed ----------------------------------------------------
+
+    async def reconcile(self) -> int:
+        """Settle every unconfirmed claim (see ``reconcile.py``); returns how many."""
+        done = 0
+        async with self._sending:
+            while pending := await self._service.unconfirmed(self._schedules, RECONCILE_PAGE):
+                now = self._clock.now()
+                room = asyncio.Semaphore(self._workers)
+                outcomes = await asyncio.gather(*(self._recover(p, now, room) for p in pending))
+                await self._service.finish(
+                    [(p.claim, outcome) for p, outcome in zip(pending, outcomes, strict=True)]
+                )
+                done += len(pending)
+                if len(pending) < RECONCILE_PAGE:
+                    break
+        if done:
+            log.info("reconciled %d daily deliveries left unconfirmed", done)
+        return done
+
+    async def _recover(self, item: Unconfirmed, now: datetime, room: asyncio.Semaphore) -> Outcome:
+        target = item.claim.schedule.target
+        async with room:
+            try:
+                outcome = await reconcile(self._send, item, now)
+            except Exception as exc:  # a bug in the sender: recorded like a failed send
+                log.exception("reconciling the daily question to %s failed", target)
+                return SendFailed(repr(exc), permanent=False)
+        if isinstance(outcome, NotSent):
+            log.warning(
+                "daily question to %s for %s not sent: %s",
+                target,
+                item.claim.local_date,
+                outcome.reason,
+            )
+        return outcome
+
+    async def _reconcile_job(self, job: Job) -> None:
+        await self.reconcile()
+        async with self._service.db.transaction() as s:  # the next pass
+            next_at = self._clock.now() + RECONCILE_EVERY
+            await self._scheduler.schedule_in(s, [Due(RECONCILE_JOB, "all", next_at)])
 
 
 def _first(schedule: Schedule, now: datetime, done_today: bool) -> Slot:

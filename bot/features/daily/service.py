@@ -1,10 +1,11 @@
 """Daily questions: guild schedules, DM subscriptions, deliveries, answers, streaks.
 
 Exactly once per local day: a delivery is *claimed* by inserting its row into
-``daily_deliveries`` (unique on target and local date) before anything is sent, and marked
-delivered afterwards. A second claim for the same day finds the row and sends nothing, across
-restarts too. A crash between claim and send loses that day's post rather than risking a
-duplicate.
+``daily_deliveries`` (unique on target and local date) before anything is sent, sent with a
+nonce derived from its id, and *confirmed* afterwards (delivered or failed). A second claim for
+the same day finds the row and sends nothing, across restarts too. A claim a crash left
+unconfirmed is reconciled (``reconcile.py``): sent again with the same nonce, which Discord
+deduplicates, or looked up in the channel, so a crash at any instant gives one post.
 
 A failed send is recorded (the delivery stays undelivered, an ``audit_log`` entry holds the
 error) and is not retried that day. A target that is gone (unknown channel or user) is switched
@@ -19,7 +20,7 @@ guild's daily zone, else UTC.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,6 +70,7 @@ from bot.features.daily.types import (
     ScheduleView,
     StreakView,
     Target,
+    Unconfirmed,
 )
 from bot.storage.database import Database
 from bot.storage.models import (
@@ -219,6 +221,10 @@ class DailyService:
     async def finish(self, results: Sequence[tuple[Claim, Outcome]]) -> list[Target]:
         """Record how sends went, in one transaction; returns the targets switched off."""
         return await self._deliveries.finish(results)
+
+    async def unconfirmed(self, active: Mapping[Target, Schedule], limit: int) -> list[Unconfirmed]:
+        """Claims a crash left unconfirmed (see ``Deliveries.unconfirmed``)."""
+        return await self._deliveries.unconfirmed(active, limit)
 
     # -- answering ----------------------------------------------------------------------------
 

@@ -84,7 +84,23 @@ class SendFailed:
     permanent: bool  # the channel or user is gone: switch the schedule off now
 
 
-Outcome = Sent | SendFailed
+@dataclass(frozen=True, slots=True)
+class NotSent:
+    """A claim settled without a post and without a failure to count: its local day passed
+    while the bot was down, its schedule was stopped, or its question left the bank."""
+
+    reason: str
+
+
+Outcome = Sent | SendFailed | NotSent
+
+
+@dataclass(frozen=True, slots=True)
+class Unconfirmed:
+    """A claim whose outcome was never recorded (the process died between claim and record)."""
+
+    claim: Claim
+    claimed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

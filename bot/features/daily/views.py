@@ -26,6 +26,10 @@ def ref_code(ref: AnswerRef) -> str:
     return f"{_CODES[ref.kind]}:{ref.id}"
 
 
+def answer_custom_id(ref: AnswerRef) -> str:
+    return f"{PREFIX}:daily:answer:{ref_code(ref)}"
+
+
 def parse_ref(kind_code: str, ref_id: str) -> AnswerRef:
     return AnswerRef(_KINDS[kind_code], int(ref_id))
 
@@ -58,7 +62,7 @@ class DailyAnswerButton(
                 label="Answer",
                 style=discord.ButtonStyle.primary,
                 emoji="✍️",
-                custom_id=f"{PREFIX}:daily:answer:{ref_code(ref)}",
+                custom_id=answer_custom_id(ref),
             )
         )
         self.ref = ref
