@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.ai import AIInterviewer
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
-from bot.ai import AIInterviewer
 from bot.features.config.service import GuildSettingsService
 from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
