@@ -160,7 +160,7 @@ async def test_server_down(tmp_path: Path) -> None:
 
 
 async def test_ai_without_a_server_configured_is_one_line_error(tmp_path: Path) -> None:
-    code, out, err = await _practice(tmp_path, "", _env(tmp_path, None))
+    code, _out, err = await _practice(tmp_path, "", _env(tmp_path, None))
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "--ai needs a model server: set LLM_BASE_URL" in lines[0]
