@@ -424,9 +424,9 @@ class InterviewFlow:
             view=scorecard_view(card.session_id),
             **kwargs,
         )
-        await send_ai_embeds(target, ai_embeds(card, marks), **kwargs)
         for embeds in render.reference_embeds(card):
             await target.send(embeds=embeds, **kwargs)
+        await send_ai_embeds(target, ai_embeds(card, marks), **kwargs)
 
     async def _after_advance(
         self, target: Any, advance: Advance, *, ephemeral: bool = False
