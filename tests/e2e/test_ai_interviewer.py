@@ -239,6 +239,16 @@ async def test_ask_the_interviewer_in_the_clarify_phase(
     assert "**Interviewer:** Not specified" in text and llm.requests == []
 
     await turn_on(fake_discord, world)
+    # Turned on mid-interview: this member was never told, so nothing is sent for them yet.
+    asked = await fake_discord.click(world.bob, message, cid(message, "ask"))
+    modal = (await asked.response()).data
+    reply = await fake_discord.submit_modal(
+        world.bob, thread, modal["custom_id"], {"question": "Is it one region?"}
+    )
+    assert "**Interviewer:**" in (await reply.final_message()).content and llm.requests == []
+    app, bot = ai_running
+    uid = await bot.flow.user_id(await bot.fetch_user(world.bob.id))
+    await app.ai_marking.record_notice(uid, world.guild.id)  # as /interview start does
     asked = await fake_discord.click(world.bob, message, cid(message, "ask"))
     modal = (await asked.response()).data
     reply = await fake_discord.submit_modal(
@@ -249,8 +259,6 @@ async def test_ask_the_interviewer_in_the_clarify_phase(
     [request] = llm.requests
     # The earlier exchange travels as history; the question is kept in the answer too.
     assert "Which cloud provider do we use?" in request.text
-    app, bot = ai_running
-    uid = await bot.flow.user_id(await bot.fetch_user(world.bob.id))
     session = await app.interviews.open_session(uid)
     assert session is not None and session.current is not None
     assert "How many daily users?" in session.current.answer_text

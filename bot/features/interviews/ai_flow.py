@@ -55,6 +55,13 @@ class AIFlow:
             return False
         return (await self.guild_settings.get(guild_id)).ai_enabled
 
+    async def on_for_member(self, guild_id: int | None, user_id: int) -> bool:
+        """On for the guild, and the member was told: an interview started before a moderator
+        turned the AI on stays with the rubric scorer (its member was never told)."""
+        if guild_id is None or not await self.on_for(guild_id):
+            return False
+        return not await self.marking.notice_due(user_id, guild_id)
+
     async def notice(self, user_id: int, guild_id: int | None) -> str | None:
         """The one-time notice that answers go to the model server, when it is due (recorded)."""
         if guild_id is None or not await self.on_for(guild_id):
@@ -66,14 +73,17 @@ class AIFlow:
     async def marked(self, card: Scorecard) -> tuple[Scorecard, SessionMarks | None]:
         """The scorecard with the AI's marks when the AI is on for its guild (else unchanged)."""
         session = await self.service.view(card.session_id)
-        if not await self.on_for(session.guild_id):
+        if not await self.on_for_member(session.guild_id, session.user_id):
             return card, await self.marking.marks(card.session_id)
         marks = await self.marking.mark_session(card.session_id, guild_id=session.guild_id)
         return await self.service.scorecard(card.session_id), marks
 
-    async def clarify_reply(self, item: ItemView, guild_id: int | None, question: str) -> str:
+    async def clarify_reply(
+        self, item: ItemView, guild_id: int | None, user_id: int, question: str
+    ) -> str:
         """The interviewer's answer (the model's when on, else the scenario's own words)."""
-        interviewer = self.marking.interviewer if await self.on_for(guild_id) else OFF
+        on = await self.on_for_member(guild_id, user_id)
+        interviewer = self.marking.interviewer if on else OFF
         key = (item.session_id, item.position)
         history = self._clarify.setdefault(key, [])
         if len(self._clarify) > MAX_SESSIONS:

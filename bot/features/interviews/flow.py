@@ -305,7 +305,9 @@ class InterviewFlow:
         session = await self.service.view(session_id)
         if session.current is None or not is_clarify(session.current) or self.ai is None:
             raise _Refused("Questions to the interviewer are for the clarify phase.")
-        reply_text = await self.ai.clarify_reply(session.current, session.guild_id, text)
+        reply_text = await self.ai.clarify_reply(
+            session.current, session.guild_id, session.user_id, text
+        )
         await interaction.followup.send(reply_text, ephemeral=ephemeral)
 
     @guarded
