@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.ai import AIInterviewer
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.features.config.service import GuildSettingsService
+from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
@@ -34,6 +36,7 @@ class App:
     scheduler: Scheduler
     interviews: InterviewService
     guild_settings: GuildSettingsService
+    ai_marking: AIMarking
     scheduler_started: bool = False
 
     async def start_scheduler(self) -> None:
@@ -75,8 +78,17 @@ async def open_app(
         clock = clock or SystemClock()
         scheduler = Scheduler(db, clock, scope)
         interviews = InterviewService(db, banks, clock, scheduler, rng=rng)
+        # Off (no client, nothing sent anywhere) unless LLM_BASE_URL is set.
+        interviewer = AIInterviewer.from_env()
         app = App(
-            settings, db, banks, clock, scheduler, interviews, GuildSettingsService(db, clock)
+            settings,
+            db,
+            banks,
+            clock,
+            scheduler,
+            interviews,
+            GuildSettingsService(db, clock),
+            AIMarking(db, banks, clock, interviewer),
         )
         if start_scheduler:  # else the caller registers its handlers first, then starts it
             await app.start_scheduler()
@@ -84,5 +96,6 @@ async def open_app(
             yield app
         finally:
             await scheduler.stop()
+            await interviewer.close()
     finally:
         await db.dispose()

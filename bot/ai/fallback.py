@@ -100,3 +100,34 @@ def session_feedback(items: Sequence[tuple[Question, RubricResult]], *, max_char
         top = [text for _, text in sorted(missed, key=lambda m: -m[0])[:3]]
         parts.append("To work on: " + "; ".join(top) + ".")
     return bounded_text(" ".join(parts), max_chars)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NUMBER = re.compile(r"\d")
+_QUANTITY = re.compile(
+    r"\bhow (many|much|big|large|fast|often|long|quickly|soon)\b|\b(number|size|scale|volume"
+    r"|traffic|qps|latency|budget|deadline|rate)\b",
+    re.IGNORECASE,
+)
+
+
+def scenario_fact(question: Question, candidate_question: str) -> str:
+    """The scenario's sentence that best answers a clarifying question, quoted; "" when none.
+
+    The scenario is the question's prompt and its clarify phase's prompt: the facts the bank
+    states. A sentence needs two content words in common with the question, or one when the
+    sentence holds a number and the question asks for a quantity (how many, latency, scale...).
+    """
+    clarify = next((p.prompt for p in question.phases if p.name == "clarify"), "")
+    asked = stems(candidate_question)
+    if not asked:
+        return ""
+    wants_number = _QUANTITY.search(candidate_question) is not None
+    best, best_score = "", 0
+    for text in (question.prompt, clarify):
+        for sentence in _SENTENCE.split(" ".join(text.split())):
+            shared = len(asked & stems(sentence))
+            needed = 1 if wants_number and _NUMBER.search(sentence) else 2
+            if shared >= needed and shared > best_score:
+                best, best_score = sentence.strip(), shared
+    return f"From the scenario: {bounded_text(best, 400)}" if best else ""

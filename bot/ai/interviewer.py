@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -138,7 +138,8 @@ class AIInterviewer:
         if self.budget is not None:
             self.budget.record(guild_id, day, spent)
         self.tokens_used += spent
-        return done
+        # A server that reports no usage is charged the estimate, here and by the callers.
+        return done if done.usage_reported else replace(done, total_tokens=spent)
 
     def _unavailable(self, exc: AIUnavailable) -> str:
         return exc.reason if (self.client is not None or self.off_reason) else ""
@@ -189,7 +190,8 @@ class AIInterviewer:
             return ClarifyReply("ai", "", done.total_tokens, text)
         except AIUnavailable as exc:
             spent = done.total_tokens if done else 0
-            return ClarifyReply("fallback", self._unavailable(exc), spent, prompts.NOT_SPECIFIED)
+            text = fallback.scenario_fact(question, candidate_question) or prompts.NOT_SPECIFIED
+            return ClarifyReply("fallback", self._unavailable(exc), spent, text)
 
     async def grade(
         self,

@@ -43,6 +43,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="line-by-line input and uncoloured output (automatic when stdin is not a terminal)",
     )
+    parser.add_argument(
+        "--ai",
+        action="store_true",
+        help="let the AI interviewer check the grades and write feedback (needs LLM_BASE_URL; "
+        "answers are sent to that server)",
+    )
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--resume", action="store_true", help="continue the unfinished interview")
     choice.add_argument(
@@ -59,6 +65,12 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.questions is not None and args.questions < 1:
         raise UsageError("--questions must be at least 1")
+    if args.ai:
+        from bot.terminal.ai import ai_setup_error
+
+        problem = ai_setup_error(command_name())
+        if problem:
+            raise UsageError(problem)
     settings = Settings.from_env()
     try:
         return asyncio.run(_practice(args, settings))
@@ -100,6 +112,10 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
         if isinstance(session, int):
             return session
         line_input = TerminalInput(queue) if interactive else None
+        if args.ai:
+            from bot.terminal.ai import describe
+
+            emit(console, describe(app.ai_marking.interviewer))
         runner = PracticeSession(
             app.interviews,
             session,
@@ -107,6 +123,7 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
             console,
             line_input=line_input,
             command=command_name(),
+            ai=app.ai_marking if args.ai else None,
         )
         await app.start_scheduler()  # after subscribing: overdue time-outs are shown, not missed
         if not interactive:

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.ai_marks import ItemMark, SessionMarks
 from bot.core.scoring import Score
 from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
 from bot.discord import limits
@@ -59,7 +60,7 @@ def _score_text(score: int | None) -> str:
     return "not scored" if score is None else f"{score}/4 {Score(score).label}"
 
 
-def _item_field(n: int, item: ScorecardItem) -> tuple[str, str]:
+def _item_field(n: int, item: ScorecardItem, mark: ItemMark | None = None) -> tuple[str, str]:
     q = item.question
     name = f"{n}. {q.topic}"
     if item.phase is not None:
@@ -74,17 +75,30 @@ def _item_field(n: int, item: ScorecardItem) -> tuple[str, str]:
         lines.append("skipped")
     elif item.status is ItemStatus.TIMED_OUT:
         lines.append("time ran out")
-    lines += explanation_lines(item)
+    lines += explanation_lines(item, mark=mark)
     return clip(name, 256), clip("\n".join(lines) or "—", FIELD_LIMIT)
 
 
-def explanation_lines(item: ScorecardItem, quote_chars: int = 90) -> list[str]:
-    """✓ with the answer's own words, ✗ with what was expected (spoilered), caps by name."""
+def explanation_lines(
+    item: ScorecardItem, quote_chars: int = 90, *, mark: ItemMark | None = None
+) -> list[str]:
+    """✓ with the answer's own words, ✗ with what was expected (spoilered), caps by name.
+
+    With the AI interviewer's ``mark``, a point it decided says so, with its verified quote.
+    """
     result = item.explanation()
     if result is None:
         return []
     lines = []
+    by_ai = {p.point: p for p in mark.points if p.decided_by == "ai"} if mark else {}
     for point in result.points:
+        ai = by_ai.get(point.point)
+        if ai is not None:
+            verb = "✓" if ai.covered else "✗"
+            what = "credited" if ai.covered else "withdrawn"
+            quote = f" · “{clip(ai.quote, quote_chars)}”" if ai.quote else ""
+            lines.append(f"{verb} {point.point} · {what} by the AI interviewer{quote}")
+            continue
         if point.covered:
             quote = f" · “{clip(point.evidence, quote_chars)}”" if point.evidence else ""
             lines.append(f"✓ {point.point}{quote}")
@@ -97,12 +111,15 @@ def explanation_lines(item: ScorecardItem, quote_chars: int = 90) -> list[str]:
                 )
             lines.append(f"✗ {point.point} ||{clip(why, quote_chars * 2)}||")
     lines += [f"⚠ {cap}" for cap in result.caps if cap.kind != "unanswered"]
-    if item.auto_score is not None and int(result.score) != item.auto_score:
+    scored = mark.scorer_score if mark is not None else item.auto_score
+    if scored is not None and int(result.score) != scored:
         lines.append("(the rubric has changed since this answer was scored)")
+    if mark is not None and mark.scorer_score not in (None, item.auto_score):
+        lines.append(f"(rubric scorer {mark.scorer_score}/4; changed by the AI interviewer)")
     return lines
 
 
-def scorecard_embed(card: Scorecard) -> discord.Embed:
+def scorecard_embed(card: Scorecard, *, ai: SessionMarks | None = None) -> discord.Embed:
     verdict, mean = card.verdict, card.mean
     summary = (
         f"**Verdict: {verdict.label}** (mean {mean:.2f} / 4)"
@@ -122,7 +139,7 @@ def scorecard_embed(card: Scorecard) -> discord.Embed:
         colour=discord.Colour.green(),
     )
     for n, item in enumerate(card.items[:25], 1):
-        name, value = _item_field(n, item)
+        name, value = _item_field(n, item, ai.items.get(item.position) if ai else None)
         embed.add_field(name=name, value=value, inline=False)
     embed.set_footer(
         text="Automatic scores check which rubric points your answer mentions; rate yourself "

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -71,6 +72,8 @@ class GuildSettings(Base):
     daily_time: Mapped[str | None] = mapped_column(String(5))  # local "HH:MM"
     daily_timezone: Mapped[str | None] = mapped_column(String(64))
     daily_track: Mapped[str | None] = mapped_column(String(16))
+    # The AI interviewer (needs LLM_BASE_URL): off until a moderator turns it on.
+    ai_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

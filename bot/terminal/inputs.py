@@ -33,7 +33,7 @@ class Owner(Protocol):
     def now(self) -> datetime: ...
 
 
-COMMANDS = (".", ":hint", ":skip", ":end", ":time", ":scenario", ":help")
+COMMANDS = (".", ":hint", ":skip", ":end", ":time", ":scenario", ":ask", ":help")
 
 PLAIN_KEYS = "Finish with a line holding only '.'  ·  :hint  :skip  :end  :time  :help"
 TTY_KEYS = "Enter saves a line · Ctrl-S submits · :help"
@@ -44,6 +44,7 @@ HELP = """Commands (alone on a line):
   :hint      show a hint (each hint lowers the best score reachable)  (terminal: F2)
   :skip      skip this question                                 (terminal: F3)
   :scenario  show a system-design question's full scenario again
+  :ask TEXT  ask the interviewer a clarifying question (system design, clarify phase)
   :time      show the time left
   :end       end the interview now and see the scorecard
   :help      this list

@@ -18,8 +18,10 @@ from typing import TextIO
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from bot.ai import AIInterviewer
 from bot.core.questions import Track
 from bot.core.session import ItemStatus, ItemView, Scorecard, SessionView
+from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.features.interviews.types import (
     Advance,
@@ -29,6 +31,7 @@ from bot.features.interviews.types import (
     StaleAction,
     TimedOut,
 )
+from bot.terminal.ai import ClarifyChat
 from bot.terminal.inputs import (
     HELP,
     PLAIN_KEYS,
@@ -66,6 +69,7 @@ class PracticeSession:
         *,
         line_input: LineInput | None = None,
         command: str = "mlmock",
+        ai: AIMarking | None = None,
     ) -> None:
         self._svc = service
         self._session = session
@@ -76,6 +80,10 @@ class PracticeSession:
         self._input: LineInput = line_input or PlainInput(queue, self._console)
         self._keys = TTY_KEYS if isinstance(self._input, TerminalInput) else PLAIN_KEYS
         self._command = command
+        # ``ai`` is None unless --ai: then nothing is sent anywhere, and :ask answers from the
+        # scenario's own sentences.
+        self._ai = ai
+        self._clarify = ClarifyChat(ai.interviewer if ai is not None else AIInterviewer())
         service.subscribe(self._on_event)
 
     async def _on_event(self, event: Event) -> None:
@@ -133,7 +141,7 @@ class PracticeSession:
                     "what you wrote was kept."
                 )
                 if message.scorecard is not None:
-                    return self._finish(message.scorecard)
+                    return await self._finish(message.scorecard)
                 self.current = message.next_item
                 assert self.current is not None
                 self._show_current()
@@ -149,7 +157,7 @@ class PracticeSession:
                 message = _Line(message.command)
             card_or_none = await self._handle_line(message.text)
             if card_or_none is not None:
-                return self._finish(card_or_none)
+                return await self._finish(card_or_none)
 
     def _show_current(self) -> None:
         assert self.current is not None
@@ -204,6 +212,9 @@ class PracticeSession:
             if command == ":help":
                 self._print(HELP)
                 return None
+            if command == ":ask" or command.startswith(":ask "):
+                await self._ask_interviewer(command.removeprefix(":ask").strip(), position)
+                return None
             if command.startswith(":") and " " not in command:
                 self._print(f"Unknown command {command!r}. Type :help for the list.")
                 return None
@@ -238,12 +249,33 @@ class PracticeSession:
         self._show_current()
         return None
 
-    def _finish(self, card: Scorecard) -> Scorecard:
+    async def _ask_interviewer(self, question: str, position: int) -> None:
+        """A clarifying question: kept in the answer (asking is part of clarifying), answered."""
+        assert self.current is not None
+        if not ClarifyChat.applies(self.current):
+            self._print(":ask works in the clarify phase of a system-design interview.")
+            return
+        if not question:
+            self._print("Type your question after :ask, e.g. :ask How many daily users?")
+            return
+        if not await self._save(question, position):
+            return
+        reply, flag = await self._clarify.ask(self.current, question)
+        self._print(Text(f"Interviewer: {reply}", style="cyan"))
+        if flag:
+            self._print(Text(flag, style="dim"))
+
+    async def _finish(self, card: Scorecard) -> Scorecard:
         self._print()
+        marks = None
+        if self._ai is not None:
+            self._print(Text("The AI interviewer is checking the grades…", style="dim"))
+            marks = await self._ai.mark_session(self._session_id, guild_id=None)
+            card = await self._svc.scorecard(self._session_id)  # with the combined scores
         if isinstance(self._input, TerminalInput):
-            page(self._console, render_scorecard(card))  # read from the score table down
+            page(self._console, render_scorecard(card, ai=marks))  # read from the table down
         else:
-            self._print(render_scorecard(card))
+            self._print(render_scorecard(card, ai=marks))
         return card
 
     async def self_assess(self, card: Scorecard) -> Scorecard:

@@ -23,7 +23,9 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from bot.core.ai_marks import ItemMark, SessionMarks
 from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem, SessionView
+from bot.terminal import ai as ai_parts
 
 if TYPE_CHECKING:
     from bot.core.scoring import RubricResult
@@ -184,7 +186,9 @@ def _counts_not_reached() -> bool:
     return hasattr(Scorecard, "unanswered_items")
 
 
-def render_scorecard(card: Scorecard, *, with_details: bool = True) -> RenderableType:
+def render_scorecard(
+    card: Scorecard, *, with_details: bool = True, ai: SessionMarks | None = None
+) -> RenderableType:
     title = f"Scorecard · {card.track.value} ({card.length.value})"
     if card.ended_early:
         title += " · ended early"
@@ -201,11 +205,17 @@ def render_scorecard(card: Scorecard, *, with_details: bool = True) -> Renderabl
         if item.self_score is not None or item.peer_score is not None:
             who = "peer" if item.peer_score is not None else "you"
             note.append(f"scored by {who}; automatic {score_label(item.auto_score)}")
+        mark = ai.items.get(item.position) if ai else None
+        if mark is not None and mark.scorer_score not in (None, item.auto_score):
+            note.append(f"rubric scorer {mark.scorer_score}/4, changed by the AI interviewer")
         score = "-" if item.status is ItemStatus.NOT_REACHED else score_label(item.score)
         table.add_row(
             str(n), item.label, STATUS.get(item.status, item.status.value), score, "; ".join(note)
         )
     parts: list[RenderableType] = [Rule(title, align="left"), table, _verdict(card)]
+    ai_summary = ai_parts.session_feedback(ai)
+    if ai_summary is not None:
+        parts.append(ai_summary)
     missing = not_reached(card)
     if card.ended_early and missing:
         count = f"{len(missing)} item{'s' if len(missing) != 1 else ''}"
@@ -228,7 +238,8 @@ def render_scorecard(card: Scorecard, *, with_details: bool = True) -> Renderabl
         for n, item in enumerate(card.items, 1):
             if item.status is not ItemStatus.NOT_REACHED:
                 reference = last_shown[item.question.id] == item.position
-                parts.append(render_scorecard_item(item, n, with_reference=reference))
+                mark = ai.items.get(item.position) if ai else None
+                parts.append(render_scorecard_item(item, n, with_reference=reference, mark=mark))
     return Group(*parts)
 
 
@@ -240,7 +251,11 @@ def _verdict(card: Scorecard) -> Text:
 
 
 def render_scorecard_item(
-    item: ScorecardItem, number: int, *, with_reference: bool = True
+    item: ScorecardItem,
+    number: int,
+    *,
+    with_reference: bool = True,
+    mark: ItemMark | None = None,
 ) -> RenderableType:
     status = STATUS.get(item.status, item.status.value)
     parts: list[RenderableType] = [
@@ -255,17 +270,20 @@ def render_scorecard_item(
         else Text("  (nothing written)", style="dim")
     )
     result = rescore(item)
+    # With the AI's mark, the stored score is the combined one; the scorer's own is in the mark.
+    scored = mark.scorer_score if mark is not None else item.auto_score
     if result is not None:
-        if item.auto_score is not None and int(result.score) != item.auto_score:
+        if scored is not None and int(result.score) != scored:
             parts.append(
                 Text(
                     f"The rubric or the scorer changed since this answer was scored: scored "
                     f"again now it gets {score_label(int(result.score))} (stored automatic "
-                    f"score {score_label(item.auto_score)}). The points below are today's.",
+                    f"score {score_label(scored)}). The points below are today's.",
                     style="yellow",
                 )
             )
-        rows = [*_points(result), *((Text("⚑", style="yellow"), Text(str(c))) for c in result.caps)]
+        points = ai_parts.point_rows(mark) if mark and mark.points else _points(result)
+        rows = [*points, *((Text("⚑", style="yellow"), Text(str(c))) for c in result.caps)]
     else:
         rows = [(Text("✓", style="green"), Text(p)) for p in item.covered]
         rows += [(Text("✗", style="red"), Text(p)) for p in item.missed]
@@ -276,6 +294,7 @@ def render_scorecard_item(
         for marker, line in rows:
             grid.add_row(marker, line)
         parts.append(Padding(grid, (0, 0, 0, 2)))
+    parts += ai_parts.item_feedback(mark)
     if with_reference:
         parts.append(Text("Reference answer:", style="bold"))
         parts.append(Padding(markdown(item.question.reference_answer), (0, 0, 0, 2)))

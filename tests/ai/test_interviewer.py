@@ -251,7 +251,9 @@ async def test_server_down_falls_back(make_interviewer: Make) -> None:
     assert graded.result is det
     assert graded.flag == "AI unavailable: model server unreachable (2 attempts)"
     assert ups.flag == graded.flag and ups.questions == (OVERFIT.follow_ups[1],)
-    assert reply.text == NOT_SPECIFIED and reply.flag == graded.flag
+    # Without the model, the scenario's own sentence about scale answers "How many users?".
+    assert reply.text == "From the scenario: " + DESIGN.prompt.split(". ")[0] + "."
+    assert reply.flag == graded.flag
 
 
 async def test_ai_off_sends_nothing_and_flags_nothing(fake_llm: FakeLLM) -> None:
@@ -261,9 +263,11 @@ async def test_ai_off_sends_nothing_and_flags_nothing(fake_llm: FakeLLM) -> None
     ups = await off.follow_ups(OVERFIT, None, PARAPHRASE, det)
     fb = await off.feedback(OVERFIT, None, PARAPHRASE, det)
     reply = await off.answer_clarifying_question(DESIGN, [], "How many users?")
+    unknown = await off.answer_clarifying_question(DESIGN, [], "Which cloud do we run on?")
     assert graded.result is det and graded.flag == "" and graded.source == "fallback"
     assert ups.questions and ups.flag == "" and fb.text.startswith("No Hire (2/4).")
-    assert reply.text == NOT_SPECIFIED
+    assert reply.text.startswith("From the scenario: ") and "50 million daily users" in reply.text
+    assert unknown.text == NOT_SPECIFIED and unknown.flag == ""
     injected = await off.grade(OVERFIT, None, INJECTIONS[0], score_for(OVERFIT, INJECTIONS[0]))
     assert injected.flag == "" and not injected.ignored
     assert fake_llm.requests == []
@@ -377,7 +381,7 @@ async def test_replies_echoing_the_prompt_fall_back(
     fake_llm.script(Reply(echo), Reply("It is overfitting. Candidate's answer: <<<DATA 82>>> I"))
     interviewer = make_interviewer()
     reply = await interviewer.answer_clarifying_question(DESIGN, [], "How many users?")
-    assert reply.source == "fallback" and reply.text == NOT_SPECIFIED
+    assert reply.source == "fallback" and reply.text.startswith("From the scenario: ")
     assert reply.flag == "AI unavailable: malformed output: the reply echoes the prompt"
     det = score_for(OVERFIT, "It is overfitting.")
     fb = await interviewer.feedback(OVERFIT, None, "It is overfitting.", det)

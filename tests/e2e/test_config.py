@@ -35,7 +35,7 @@ async def test_config_commands_are_synced_and_described(
 ) -> None:
     command = fake_discord.command("config")
     subs = {o["name"]: o for o in command["options"]}
-    assert set(subs) == {"moderator-role", "bundled-questions", "show"}
+    assert set(subs) == {"moderator-role", "bundled-questions", "ai", "show"}
     for sub in subs.values():
         assert sub["description"] and all(o["description"] for o in sub.get("options", []))
     [enabled] = subs["bundled-questions"]["options"]

@@ -96,6 +96,48 @@ class ConfigCommands(
                 text += " Add some with /bank add or /bank import, or interviews cannot start."
         await reply(interaction, text)
 
+    @app_commands.command(
+        name="ai",
+        description="Manage Server only: let the AI interviewer check grades and write feedback",
+    )
+    @app_commands.describe(
+        enabled="on: interview answers go to the bot's model server; off: rubric scorer only"
+    )
+    @app_commands.choices(enabled=ON_OFF)
+    async def ai(
+        self, interaction: discord.Interaction[Any], enabled: app_commands.Choice[str]
+    ) -> None:
+        await self._set_ai(interaction, enabled.value == "on")
+
+    @guarded
+    async def _set_ai(self, interaction: discord.Interaction[Any], enabled: bool) -> None:
+        guild = require_manage_server(interaction)
+        marking = self.bot.app.ai_marking
+        if enabled and not marking.configured:
+            raise Refused(
+                "The AI interviewer needs a model server, and this bot has none: LLM_BASE_URL is "
+                "not set where the bot runs. Whoever runs the bot can set it (see the README's "
+                "AI interviewer section); until then interviews use the rubric scorer."
+            )
+        actor = await self.bot.flow.user_id(interaction.user)
+        await self.bot.app.guild_settings.update(guild.id, actor, ai_enabled=enabled)
+        if not enabled:
+            await reply(
+                interaction,
+                "The AI interviewer is off: interviews here use the rubric "
+                "scorer only, and no answer is sent to a model server.",
+            )
+            return
+        budget = marking.interviewer.budget
+        limit = f" This server may use up to {budget.daily_limit:,} tokens a day." if budget else ""
+        await reply(
+            interaction,
+            f"The AI interviewer is on: when an interview here ends, its answers go to the model "
+            f"server at **{marking.host or 'the configured server'}**, which checks the grading "
+            f"point by point and writes feedback. Each member is told once before their first "
+            f"AI-graded answer.{limit}",
+        )
+
     @app_commands.command(name="show", description="Moderators: show this server's settings")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         await self._show(interaction)

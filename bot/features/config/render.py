@@ -34,4 +34,11 @@ def config_embed(config: GuildConfig, counts: dict[str, int]) -> discord.Embed:
         else "not scheduled"
     )
     embed.add_field(name="Daily question", value=daily, inline=False)
+    embed.add_field(
+        name="AI interviewer",
+        value="on: answers go to the bot's model server for grading checks and feedback"
+        if config.ai_enabled
+        else "off (/config ai on)",
+        inline=False,
+    )
     return embed

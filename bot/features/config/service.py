@@ -16,6 +16,7 @@ _FIELDS = (
     "daily_time",
     "daily_timezone",
     "daily_track",
+    "ai_enabled",
 )
 
 
@@ -28,6 +29,7 @@ class GuildConfig:
     daily_time: str | None = None  # local "HH:MM"
     daily_timezone: str | None = None  # IANA name
     daily_track: str | None = None
+    ai_enabled: bool = False  # the AI interviewer grades and comments this server's interviews
 
 
 class GuildSettingsService:

@@ -13,6 +13,7 @@ from bot.core.questions import Difficulty, Track
 from bot.discord import render
 from bot.discord.guard import reply
 from bot.discord.limits import fit_choices, quote
+from bot.features.interviews.ai_flow import AIFlow
 from bot.features.interviews.flow import InterviewFlow
 from bot.features.interviews.views import DYNAMIC_ITEMS, HANDLERS
 
@@ -102,7 +103,8 @@ class InterviewCommands(commands.Cog):
 
 
 async def setup(bot: MockInterviewBot) -> None:
-    bot.flow = InterviewFlow(bot, bot.app.interviews, bot.app.banks)
+    ai = AIFlow(bot.app.interviews, bot.app.ai_marking, bot.app.guild_settings)
+    bot.flow = InterviewFlow(bot, bot.app.interviews, bot.app.banks, ai=ai)
     HANDLERS.register(bot, bot.flow)
     bot.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons keep working after a restart
     await bot.add_cog(InterviewCommands(bot))

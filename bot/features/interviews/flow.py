@@ -20,6 +20,7 @@ from bot.core.session import ItemView, Scorecard, SessionView
 from bot.discord import render
 from bot.discord.components import PLATFORM, modal_value
 from bot.discord.guard import handler_guard, reply
+from bot.features.interviews.ai_flow import AIFlow, ai_embeds, is_clarify, send_ai_embeds
 from bot.features.interviews.service import InterviewService
 from bot.features.interviews.types import (
     ActiveInterviewExists,
@@ -34,7 +35,9 @@ from bot.features.interviews.types import (
 )
 from bot.features.interviews.views import (
     ANSWER_MODAL_RE,
+    ASK_MODAL_RE,
     AnswerModal,
+    AskModal,
     SelfScoreSelect,
     question_view,
     scorecard_view,
@@ -69,11 +72,17 @@ class _Refused(Exception):
 
 class InterviewFlow:
     def __init__(
-        self, client: discord.Client, service: InterviewService, banks: BankRegistry
+        self,
+        client: discord.Client,
+        service: InterviewService,
+        banks: BankRegistry,
+        *,
+        ai: AIFlow | None = None,
     ) -> None:
         self.client = client
         self.service = service
         self.banks = banks
+        self.ai = ai  # the AI interviewer's parts (grading, feedback, clarify replies)
         self._user_ids: dict[int, int] = {}
         service.subscribe(self.on_event)
 
@@ -149,6 +158,9 @@ class InterviewFlow:
             f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
             ephemeral=True,
         )
+        notice = await self.ai.notice(uid, interaction.guild_id) if self.ai else None
+        if notice:  # once per member and server, before any answer is graded by the model
+            await interaction.followup.send(notice, ephemeral=True)
 
     async def _open_private_channel(
         self, interaction: discord.Interaction[Any], session: SessionView
@@ -233,6 +245,8 @@ class InterviewFlow:
         if action == "answer":
             title = f"Your answer · item {position + 1}"
             await interaction.response.send_modal(AnswerModal(session_id, position, title))
+        elif action == "ask":
+            await interaction.response.send_modal(AskModal(session_id, position))
         elif action == "hint":
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             hint = await self.service.hint(session_id, position=position)
@@ -268,6 +282,33 @@ class InterviewFlow:
             await self.on_answer(
                 interaction, int(match["sid"]), int(match["pos"]), modal_value(interaction)
             )
+            return
+        match = ASK_MODAL_RE.fullmatch(str(data.get("custom_id", "")))
+        if match:
+            text = modal_value(interaction, "question")
+            await self.on_ask(interaction, int(match["sid"]), int(match["pos"]), text)
+
+    @guarded
+    async def on_ask(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int, text: str
+    ) -> None:
+        """A clarifying question: kept in the answer (asking is part of clarifying), answered
+        after the deferral (the model may take seconds)."""
+        current = await self.service.current_position(
+            session_id, await self.user_id(interaction.user)
+        )
+        if current != position:
+            raise StaleAction("moved on")
+        ephemeral = not isinstance(interaction.channel, discord.Thread | discord.DMChannel)
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        await self.service.add_answer(session_id, text, position=position)
+        session = await self.service.view(session_id)
+        if session.current is None or not is_clarify(session.current) or self.ai is None:
+            raise _Refused("Questions to the interviewer are for the clarify phase.")
+        reply_text = await self.ai.clarify_reply(
+            session.current, session.guild_id, session.user_id, text
+        )
+        await interaction.followup.send(reply_text, ephemeral=ephemeral)
 
     @guarded
     async def on_answer(
@@ -369,7 +410,7 @@ class InterviewFlow:
         kwargs = {"ephemeral": True} if ephemeral else {}
         await target.send(
             embed=render.question_embed(item),
-            view=question_view(item.session_id, item.position),
+            view=question_view(item.session_id, item.position, clarify=is_clarify(item)),
             **kwargs,
         )
 
@@ -377,11 +418,17 @@ class InterviewFlow:
         self, target: Any, card: Scorecard, *, ephemeral: bool = False
     ) -> None:
         kwargs = {"ephemeral": True} if ephemeral else {}
+        marks = None
+        if self.ai is not None:  # grading and feedback by the model, when on for this server
+            card, marks = await self.ai.marked(card)
         await target.send(
-            embed=render.scorecard_embed(card), view=scorecard_view(card.session_id), **kwargs
+            embed=render.scorecard_embed(card, ai=marks),
+            view=scorecard_view(card.session_id),
+            **kwargs,
         )
         for embeds in render.reference_embeds(card):
             await target.send(embeds=embeds, **kwargs)
+        await send_ai_embeds(target, ai_embeds(card, marks), **kwargs)
 
     async def _after_advance(
         self, target: Any, advance: Advance, *, ephemeral: bool = False

@@ -16,6 +16,8 @@ from bot.core.scoring import Score
 from bot.discord.components import PREFIX, Handlers
 
 ANSWER_MODAL_RE = re.compile(rf"{PREFIX}:answer:(?P<sid>\d+):(?P<pos>\d+)")
+ASK_MODAL_RE = re.compile(rf"{PREFIX}:ask:(?P<sid>\d+):(?P<pos>\d+)")
+ASK_MAX_CHARS = 500
 ANSWER_MAX_CHARS = 4000
 
 _BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
@@ -24,6 +26,8 @@ _BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
     "skip": ("Skip", discord.ButtonStyle.secondary, "⏭️"),
     "next": ("Next", discord.ButtonStyle.success, "✅"),
     "end": ("End", discord.ButtonStyle.danger, "🛑"),
+    # Only on a system-design clarify phase: a clarifying question for the interviewer.
+    "ask": ("Ask the interviewer", discord.ButtonStyle.secondary, "❓"),
 }
 
 
@@ -49,7 +53,7 @@ flow_of = HANDLERS.of
 
 class InterviewButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end):(?P<sid>\d+):(?P<pos>\d+)",
+    template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end|ask):(?P<sid>\d+):(?P<pos>\d+)",
 ):
     def __init__(self, action: str, session_id: int, position: int) -> None:
         label, style, emoji = _BUTTONS[action]
@@ -137,10 +141,11 @@ class SelfScoreSelect(
 DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
 
 
-def question_view(session_id: int, position: int) -> discord.ui.View:
+def question_view(session_id: int, position: int, *, clarify: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in _BUTTONS:
-        view.add_item(InterviewButton(action, session_id, position))
+        if action != "ask" or clarify:
+            view.add_item(InterviewButton(action, session_id, position))
     return view
 
 
@@ -166,6 +171,28 @@ class AnswerModal(discord.ui.Modal):
             title=title[:45], timeout=None, custom_id=f"{PREFIX}:answer:{session_id}:{position}"
         )
         self.answer.custom_id = "answer"
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        return None  # handled by InterviewFlow.on_interaction
+
+
+class AskModal(discord.ui.Modal):
+    """A clarifying question for the interviewer; handled, like the answer box, by custom_id."""
+
+    question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
+        label="Your question to the interviewer",
+        style=discord.TextStyle.paragraph,
+        max_length=ASK_MAX_CHARS,
+        placeholder="e.g. How many daily users? What latency is acceptable?",
+    )
+
+    def __init__(self, session_id: int, position: int) -> None:
+        super().__init__(
+            title="Ask the interviewer",
+            timeout=None,
+            custom_id=f"{PREFIX}:ask:{session_id}:{position}",
+        )
+        self.question.custom_id = "question"
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         return None  # handled by InterviewFlow.on_interaction

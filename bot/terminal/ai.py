@@ -1,0 +1,114 @@
+"""The AI interviewer in the terminal: `mlmock practice --ai`, `:ask`, and the scorecard's AI parts.
+
+With ``--ai`` the finished interview is marked by the model before the scorecard is shown (see
+``bot.features.interviews.ai_marking``). ``:ask <question>`` works in the clarify phase of a
+system-design question with or without ``--ai``: without it the reply is the scenario's own
+sentence on the subject, or "not specified".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
+from bot.ai import AIInterviewer
+from bot.core.ai_marks import ItemMark, SessionMarks
+from bot.core.questions import Track
+from bot.core.session import ItemView
+
+CLARIFY = "clarify"
+MAX_QUESTION_CHARS = 500
+MAX_HISTORY = 20  # exchanges kept per phase: bounds what each request carries
+
+
+def ai_setup_error(command: str) -> str:
+    """Why ``--ai`` cannot run, in one line, or "" when it can."""
+    if not os.environ.get("LLM_BASE_URL", "").strip():
+        return (
+            "--ai needs a model server: set LLM_BASE_URL to its /v1 root, e.g. "
+            f"LLM_BASE_URL=http://127.0.0.1:11434/v1 LLM_MODEL=qwen2.5:3b-instruct {command} "
+            "practice --ai"
+        )
+    return ""
+
+
+def describe(interviewer: AIInterviewer) -> str:
+    """The line printed at the start: where the answers go."""
+    client = interviewer.client
+    if client is None:
+        return f"AI interviewer unavailable ({interviewer.off_reason}): the rubric scorer only."
+    model = client.settings.model or "the server's default model"
+    return (
+        f"AI interviewer on: your answers go to {client.settings.base_url} ({model}) for "
+        "grading checks and feedback when the interview ends."
+    )
+
+
+class ClarifyChat:
+    """The clarify-phase conversation of one session, kept in memory per item."""
+
+    def __init__(self, interviewer: AIInterviewer) -> None:
+        self._interviewer = interviewer
+        self._history: dict[int, list[tuple[str, str]]] = {}
+
+    @staticmethod
+    def applies(item: ItemView) -> bool:
+        return (
+            item.question.track is Track.SYSTEM_DESIGN
+            and item.phase is not None
+            and item.phase.name == CLARIFY
+        )
+
+    async def ask(self, item: ItemView, question: str) -> tuple[str, str]:
+        """The interviewer's reply and the "AI unavailable" flag ("" when none)."""
+        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        history = self._history.setdefault(item.position, [])
+        reply = await self._interviewer.answer_clarifying_question(
+            item.question, history[-MAX_HISTORY:], question
+        )
+        history.append((question, reply.text))
+        return reply.text, reply.flag
+
+
+# -- the scorecard's AI parts -----------------------------------------------------------------
+
+
+def point_rows(mark: ItemMark) -> Iterable[tuple[Text, Text]]:
+    """✓/✗ per rubric point with who decided it; the AI's decisions carry their quote."""
+    for p in mark.points:
+        style = "green" if p.covered else "red"
+        line = Text(p.point, style=style)
+        if p.decided_by == "ai":
+            verb = "credited" if p.covered else "withdrawn"
+            line.append(f"  — {verb} by the AI interviewer", style="magenta")
+            if p.quote:
+                line.append(f': "{p.quote}"', style="default")
+        else:
+            line.append("  (rubric scorer)", style="dim")
+        yield Text("✓" if p.covered else "✗", style=style), line
+
+
+def item_feedback(mark: ItemMark | None) -> list[RenderableType]:
+    if mark is None:
+        return []
+    parts: list[RenderableType] = []
+    if mark.feedback:
+        parts.append(Text("Interviewer's feedback:", style="bold"))
+        parts.append(Padding(Text(mark.feedback), (0, 0, 0, 2)))
+    return parts
+
+
+def session_feedback(marks: SessionMarks | None) -> RenderableType | None:
+    if marks is None:
+        return None
+    parts: list[RenderableType] = []
+    if marks.flag:
+        parts.append(Text(marks.flag, style="yellow"))
+    if marks.feedback:
+        parts.append(Text("Interviewer's feedback on the session:", style="bold"))
+        parts.append(Padding(Text(marks.feedback), (0, 0, 0, 2)))
+    return Group(*parts) if parts else None
