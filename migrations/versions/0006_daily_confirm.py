@@ -1,7 +1,7 @@
 """daily deliveries: where each post goes, and when its outcome was recorded
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-02
 
 A claim is now made, sent and then *confirmed* (``confirmed_at``, set whether the send worked or
@@ -20,7 +20,7 @@ import bot.storage.types
 
 
 revision: str = '0006'
-down_revision: str | None = '0003'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
