@@ -16,7 +16,7 @@ from sqlalchemy import insert
 
 from bot.features.interviews import rows
 from bot.features.interviews.cursors import SessionCache
-from bot.features.interviews.types import AnswerSaved, StaleAction
+from bot.features.interviews.types import AnswerSaved, InterviewError, StaleAction
 from bot.storage.database import Database
 from bot.storage.models import AnswerPart
 
@@ -58,10 +58,11 @@ class Appender:
     """Appends answer parts under the session's lock. The first append of a session in this
     process reads it once; after that the cached cursor says where the part goes."""
 
-    def __init__(self, db: Database, cache: SessionCache) -> None:
+    def __init__(self, db: Database, cache: SessionCache, *, max_chars: int) -> None:
         self._db = db
         self._cache = cache
         self._writer = AnswerPartWriter(db)
+        self._max_chars = max_chars  # one item's answer, all parts together
 
     async def append(
         self, session_id: int, text: str, position: int | None, now: datetime
@@ -76,6 +77,14 @@ class Appender:
                 cursor = self._cache.cursors[session_id]
             if position is not None and position != cursor.position:
                 raise StaleAction("That question is no longer the current one.")
+            if cursor.chars + len(text) > self._max_chars:
+                left = max(0, self._max_chars - cursor.chars)
+                raise InterviewError(
+                    f"This answer would pass {self._max_chars:,} characters, the most one "
+                    f"question's answer can hold (parts and follow-up reply together); "
+                    f"{left:,} characters are left. Nothing was added: shorten this part, "
+                    "or submit the answer."
+                )
             try:
                 await self._writer.insert(cursor.answer_id, cursor.next_part, text, now)
             except Exception:
