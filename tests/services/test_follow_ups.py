@@ -179,7 +179,7 @@ async def test_one_answer_is_capped_with_a_clear_message(service: InterviewServi
     part = "x" * MAX_PART_CHARS
     for _ in range(MAX_ANSWER_CHARS // MAX_PART_CHARS):
         await service.add_answer(sid, part)
-    with pytest.raises(InterviewError, match="12,000 characters.*0 characters are left"):
+    with pytest.raises(InterviewError, match=r"12,000 characters.*0 characters are left"):
         await service.add_answer(sid, "one more")
     item = (await service.view(sid)).current
     assert item is not None and len(item.answer_text) == MAX_ANSWER_CHARS + 2  # two joins
