@@ -27,6 +27,8 @@ clip = limits.clip  # kept here: feature renderers import it from this module
 
 def question_embed(item: ItemView) -> discord.Embed:
     q = item.question
+    if item.follow_up:
+        return _follow_up_embed(item)
     description = item.prompt
     if item.phase is not None:
         # The scenario (scale, budgets, the business goal) stays on every phase's message: the
@@ -47,6 +49,20 @@ def question_embed(item: ItemView) -> discord.Embed:
             name=f"System design: question {item.question_number} of {item.question_count}"
         )
     embed.set_footer(text="Answer (several times to add more) · Hint · Skip · Next submits · End")
+    return embed
+
+
+def _follow_up_embed(item: ItemView) -> discord.Embed:
+    """The interviewer's follow-up: the reply extends the same answer, in the same item."""
+    embed = discord.Embed(
+        title=clip(item.title, 256), description=clip(f"**{item.follow_up}**", 4096), colour=ACCENT
+    )
+    if item.deadline_at is not None:
+        embed.add_field(name="Time", value=f"ends {timestamp(item.deadline_at)}", inline=False)
+    embed.set_footer(
+        text="Answer adds your reply to the same answer · Next submits · "
+        "Skip follow-up passes it without penalty"
+    )
     return embed
 
 

@@ -39,6 +39,7 @@ class InterviewCommands(commands.Cog):
         length="standard or short (a study-group slot)",
         topic="only questions of this topic",
         difficulty="only questions of this difficulty",
+        follow_ups="ask one follow-up after each submitted answer (default: on for standard)",
     )
     @app_commands.choices(track=TRACK_CHOICES, length=LENGTH_CHOICES, difficulty=DIFFICULTY_CHOICES)
     async def start(
@@ -48,6 +49,7 @@ class InterviewCommands(commands.Cog):
         length: app_commands.Choice[str] | None = None,
         topic: str | None = None,
         difficulty: app_commands.Choice[str] | None = None,
+        follow_ups: bool | None = None,
     ) -> None:
         chosen = Track(track.value)
         topics = self.bot.app.banks.for_guild(interaction.guild_id).topics(chosen)
@@ -64,6 +66,7 @@ class InterviewCommands(commands.Cog):
             Length(length.value) if length else Length.STANDARD,
             topic,
             Difficulty(difficulty.value) if difficulty else None,
+            follow_ups,
         )
 
     @start.autocomplete("topic")

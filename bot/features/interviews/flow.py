@@ -14,7 +14,12 @@ import discord
 
 from bot import logs
 from bot.core.bank_registry import BankRegistry
-from bot.core.formats import Length
+from bot.core.formats import (
+    FOLLOW_UP_ALLOWANCE_SECONDS,
+    FOLLOW_UP_MAX_SECONDS,
+    TYPED_WORDS_PER_MINUTE,
+    Length,
+)
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemView, Scorecard, SessionView
 from bot.discord import render
@@ -109,6 +114,7 @@ class InterviewFlow:
         length: Length,
         topic: str | None,
         difficulty: Difficulty | None,
+        follow_ups: bool | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         uid = await self.user_id(interaction.user)
@@ -122,6 +128,7 @@ class InterviewFlow:
                 difficulty=difficulty,
                 guild_id=interaction.guild_id,
                 bank=self.banks.for_guild(interaction.guild_id),
+                follow_ups=follow_ups,
             )
         except ActiveInterviewExists as exc:
             where = _link(exc.session)
@@ -143,12 +150,35 @@ class InterviewFlow:
             await self._send_item(interaction.followup, session.current, ephemeral=True)
             return
         await self.service.set_channel(session.id, interaction.guild_id, channel.id)
+        await channel.send(await self._announcement(session))
         await self._send_item(channel, session.current)
         note = f" ({why})" if why else ""
         await interaction.followup.send(
             f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
             ephemeral=True,
         )
+
+    async def _announcement(self, session: SessionView) -> str:
+        """What the interview holds and how it is timed, before the first question."""
+        card = await self.service.scorecard(session.id)
+        questions = len({i.question.id for i in card.items})
+        minutes = sum(i.minutes for i in card.items)
+        shape = f"{questions} question{'s' if questions != 1 else ''}"
+        if len(card.items) != questions:
+            shape += f" in {len(card.items)} timed phases"
+        text = (
+            f"**{session.length.value.capitalize()} {session.track.value} interview:** {shape}, "
+            f"{minutes} minutes in all. Time limits are set for typing: a reference-length "
+            f"answer fits at {TYPED_WORDS_PER_MINUTE} words a minute."
+        )
+        if session.follow_ups:
+            text += (
+                " After an answer you submit, the interviewer may ask one follow-up: your reply "
+                f"extends the same answer, with the time left plus "
+                f"{FOLLOW_UP_ALLOWANCE_SECONDS // 60} minutes (at most "
+                f"{FOLLOW_UP_MAX_SECONDS // 60}); **Skip follow-up** passes it without penalty."
+            )
+        return text
 
     async def _open_private_channel(
         self, interaction: discord.Interaction[Any], session: SessionView
@@ -248,9 +278,11 @@ class InterviewFlow:
             await interaction.response.defer()
             op = self.service.submit if action == "next" else self.service.skip
             advance = await op(session_id, position=position)
-            await self._close_question_message(
-                interaction, "Submitted" if action == "next" else "Skipped"
-            )
+            if action == "next":
+                note = "Submitted; a follow-up comes next" if advance.follow_up else "Submitted"
+            else:
+                note = "Skipped"
+            await self._close_question_message(interaction, note)
             await self._after_advance(interaction.followup, advance, ephemeral=ephemeral)
         elif action == "end":
             await interaction.response.defer()
@@ -369,7 +401,7 @@ class InterviewFlow:
         kwargs = {"ephemeral": True} if ephemeral else {}
         await target.send(
             embed=render.question_embed(item),
-            view=question_view(item.session_id, item.position),
+            view=question_view(item.session_id, item.position, follow_up=bool(item.follow_up)),
             **kwargs,
         )
 

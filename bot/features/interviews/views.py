@@ -51,8 +51,9 @@ class InterviewButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end):(?P<sid>\d+):(?P<pos>\d+)",
 ):
-    def __init__(self, action: str, session_id: int, position: int) -> None:
-        label, style, emoji = _BUTTONS[action]
+    def __init__(self, action: str, session_id: int, position: int, label: str = "") -> None:
+        default_label, style, emoji = _BUTTONS[action]
+        label = label or default_label
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -137,10 +138,12 @@ class SelfScoreSelect(
 DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
 
 
-def question_view(session_id: int, position: int) -> discord.ui.View:
+def question_view(session_id: int, position: int, *, follow_up: bool = False) -> discord.ui.View:
+    """The item's buttons; during a follow-up, Skip passes only the follow-up."""
     view = discord.ui.View(timeout=None)
     for action in _BUTTONS:
-        view.add_item(InterviewButton(action, session_id, position))
+        label = "Skip follow-up" if follow_up and action == "skip" else ""
+        view.add_item(InterviewButton(action, session_id, position, label))
     return view
 
 
