@@ -1,4 +1,4 @@
-"""Slash commands `/interview start|status|end` and `/help`: parse, then call the flow."""
+"""Slash commands `/interview start|status|end|history` and `/help`: parse, then call the flow."""
 
 from __future__ import annotations
 
@@ -86,9 +86,19 @@ class InterviewCommands(commands.Cog):
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.flow.status(interaction)
 
-    @interview.command(name="end", description="End your interview now and get the scorecard")
+    @interview.command(
+        name="end",
+        description="End your interview now and get the scorecard (items not reached score 1/4)",
+    )
     async def end(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.flow.end(interaction)
+
+    @interview.command(
+        name="history",
+        description="Your latest interviews and how each ended (ended early, finished)",
+    )
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        await self.bot.flow.history(interaction)
 
     @app_commands.command(name="help", description="List the bot's commands")
     async def help(self, interaction: discord.Interaction[Any]) -> None:

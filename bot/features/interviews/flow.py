@@ -34,6 +34,7 @@ from bot.features.interviews.types import (
     NotYourInterview,
     ReminderDue,
     SessionNotFound,
+    SessionSummary,
     StaleAction,
     TimedOut,
 )
@@ -46,6 +47,7 @@ from bot.features.interviews.views import (
 )
 
 log = logging.getLogger(__name__)
+HISTORY_LIMIT = 15  # sessions listed by /interview history
 
 
 def _explain(exc: Exception) -> str | None:
@@ -238,12 +240,24 @@ class InterviewFlow:
         card = await self.service.end(session.id)
         channel = await self.channel(session.channel_id)
         if channel is None:
+            await interaction.followup.send(render.ended_early_text(card), ephemeral=True)
             await self._send_scorecard(interaction.followup, card, ephemeral=True)
             return
         await self._send_scorecard(channel, card)
         await interaction.followup.send(
-            f"Interview ended; your scorecard is in <#{session.channel_id}>.", ephemeral=True
+            f"{render.ended_early_text(card)} Your scorecard is in <#{session.channel_id}>.",
+            ephemeral=True,
         )
+
+    @guarded
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        summaries = await self.service.history(
+            await self.user_id(interaction.user), limit=HISTORY_LIMIT
+        )
+        if not summaries:
+            await reply(interaction, "You have no interviews yet. Start one with /interview start.")
+            return
+        await interaction.response.send_message(embed=history_embed(summaries), ephemeral=True)
 
     # -- buttons and modals -----------------------------------------------------------------
 
@@ -288,7 +302,27 @@ class InterviewFlow:
             await interaction.response.defer()
             card = await self.service.end(session_id)
             await self._close_question_message(interaction, "Interview ended")
+            await interaction.followup.send(render.ended_early_text(card), ephemeral=ephemeral)
             await self._send_scorecard(interaction.followup, card, ephemeral=ephemeral)
+
+    @guarded
+    async def on_scenario(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int
+    ) -> None:
+        """The full scenario of a system-design phase's question, only for the candidate."""
+        session = await self._own_session(interaction, session_id)
+        current = session.current
+        if current is not None and current.position == position:
+            question = current.question
+        else:  # an older phase message: the item is in the session all the same
+            card = await self.service.scorecard(session_id)
+            found = [i.question for i in card.items if i.position == position]
+            if not found:
+                raise _Refused("That item is not part of this interview.")
+            question = found[0]
+        await interaction.response.send_message(
+            embed=render.scenario_embed(question), ephemeral=True
+        )
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Answer-modal submissions, matched by custom_id so they survive restarts."""
@@ -401,7 +435,12 @@ class InterviewFlow:
         kwargs = {"ephemeral": True} if ephemeral else {}
         await target.send(
             embed=render.question_embed(item),
-            view=question_view(item.session_id, item.position, follow_up=bool(item.follow_up)),
+            view=question_view(
+                item.session_id,
+                item.position,
+                follow_up=bool(item.follow_up),
+                scenario=item.phase is not None,
+            ),
             **kwargs,
         )
 
@@ -435,6 +474,38 @@ class InterviewFlow:
             await interaction.edit_original_response(embeds=embeds, view=None)
         except discord.HTTPException:
             log.info("could not close question message %s", message.id)
+
+
+def history_line(summary: SessionSummary) -> str:
+    """One past session: when, what, how it ended, the result."""
+    if summary.ended_early:
+        state = "ended early"
+    elif summary.status.is_open:
+        state = "in progress"
+    else:
+        state = summary.status.value
+    result = (
+        f"{summary.verdict.label} (mean {summary.mean_score:.2f})"
+        if summary.verdict is not None and summary.mean_score is not None
+        else "no verdict"
+    )
+    return (
+        f"`#{summary.id}` {render.timestamp(summary.started_at, 'd')} · "
+        f"{summary.track.value} ({summary.length.value}) · **{state}** · {result}"
+    )
+
+
+def history_embed(summaries: list[SessionSummary]) -> discord.Embed:
+    embed = discord.Embed(
+        title="Your interviews",
+        description=render.clip("\n".join(map(history_line, summaries)), 4096),
+        colour=render.ACCENT,
+    )
+    embed.set_footer(
+        text=f"Newest first, at most {HISTORY_LIMIT}. An interview ended early counts the items "
+        "it never reached as the lowest score (1/4). /stats shows your progress."
+    )
+    return embed
 
 
 def _not_solo(session: SessionView) -> str:

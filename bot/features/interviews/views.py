@@ -38,6 +38,10 @@ class InterviewActions(Protocol):
         self, interaction: discord.Interaction[Any], session_id: int
     ) -> None: ...
 
+    async def on_scenario(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int
+    ) -> None: ...
+
     async def on_self_score(
         self, interaction: discord.Interaction[Any], session_id: int, position: int, score: int
     ) -> None: ...
@@ -74,6 +78,34 @@ class InterviewButton(
         await flow_of(interaction).on_button(
             interaction, self.action, self.session_id, self.position
         )
+
+
+class ScenarioButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"{PREFIX}:scenario:(?P<sid>\d+):(?P<pos>\d+)",
+):
+    """On a system-design phase: the question's full scenario, in a reply only the member sees.
+    It reads and changes nothing, so it is not part of the interview's own buttons."""
+
+    def __init__(self, session_id: int, position: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Scenario",
+                style=discord.ButtonStyle.secondary,
+                emoji="📋",
+                custom_id=f"{PREFIX}:scenario:{session_id}:{position}",
+            )
+        )
+        self.session_id, self.position = session_id, position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ScenarioButton:
+        return cls(int(match["sid"]), int(match["pos"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await flow_of(interaction).on_scenario(interaction, self.session_id, self.position)
 
 
 class RateYourselfButton(
@@ -135,15 +167,20 @@ class SelfScoreSelect(
         await flow_of(interaction).on_self_score(interaction, self.session_id, self.position, score)
 
 
-DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
+DYNAMIC_ITEMS = (InterviewButton, ScenarioButton, RateYourselfButton, SelfScoreSelect)
 
 
-def question_view(session_id: int, position: int, *, follow_up: bool = False) -> discord.ui.View:
-    """The item's buttons; during a follow-up, Skip passes only the follow-up."""
+def question_view(
+    session_id: int, position: int, *, follow_up: bool = False, scenario: bool = False
+) -> discord.ui.View:
+    """The item's buttons; during a follow-up, Skip passes only the follow-up. A system-design
+    phase (``scenario``) also gets a Scenario button, on a second row."""
     view = discord.ui.View(timeout=None)
     for action in _BUTTONS:
         label = "Skip follow-up" if follow_up and action == "skip" else ""
         view.add_item(InterviewButton(action, session_id, position, label))
+    if scenario:
+        view.add_item(ScenarioButton(session_id, position))
     return view
 
 
