@@ -261,6 +261,7 @@ def help_embed(commands: list[Any]) -> discord.Embed:
     )
     embed.set_footer(
         text="Buttons on each question: Answer (opens a box; use it again to add more), Hint "
-        "(lowers the best score by one level), Skip, Next (submit), End."
+        "(lowers the best score by one level), Skip, Next (submit), End (items not reached "
+        "score 1/4); on system-design phases, Scenario (the full prompt, only for you)."
     )
     return embed
