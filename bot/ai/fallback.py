@@ -5,57 +5,17 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
-from functools import lru_cache
-
-import snowballstemmer
 
 from bot.ai.parsing import bounded_text
-from bot.ai.prompts import phase_of
-from bot.core.questions import Question, RubricPoint
+from bot.core.follow_ups import choose_follow_up, stems
+from bot.core.questions import Question
 from bot.core.scoring import RubricResult, Score
-
-_STEMMER = snowballstemmer.stemmer("english")
-_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
-_STOP = frozenset(
-    """a an and are as at be by can could do does for from has have how i if in into is it its
-    of on or so than that the their them then there these they this to was we what when where
-    which while who why will with would you your about after before more most not no one only
-    other over same some such use used using just also each both between any all""".split()  # noqa: SIM905
-)
-
-
-@lru_cache(maxsize=4096)
-def stems(text: str) -> frozenset[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2]
-    return frozenset(_STEMMER.stemWords(words))
-
-
-def _point_terms(rp: RubricPoint | None, point: str, explain: str) -> frozenset[str]:
-    cues = " ".join(c.removeprefix("+").replace("|", " ") for c in rp.cues) if rp else ""
-    return stems(f"{point} {explain} {cues}")
 
 
 def pick_follow_up(question: Question, phase: str | None, result: RubricResult) -> list[str]:
-    """The question's follow-up that shares the most terms with the missed points (by weight).
-
-    Ties go to the earlier follow-up; with nothing missed, or nothing in common, the first one.
-    A question without follow-ups gets none.
-    """
-    if not question.follow_ups:
-        return []
-    _, rubric = phase_of(question, phase)
-    by_text = {rp.point: rp for rp in rubric}
-    missed = [p for p in result.points if not p.covered]
-    best, best_score = question.follow_ups[0], 0
-    for candidate in question.follow_ups:
-        words = stems(candidate)
-        score = sum(
-            p.weight * len(words & _point_terms(by_text.get(p.point), p.point, p.explain))
-            for p in missed
-        )
-        if score > best_score:
-            best, best_score = candidate, score
-    return [best]
+    """The deterministic follow-up (``bot.core.follow_ups.choose_follow_up``), as a list."""
+    picked = choose_follow_up(question, phase, result)
+    return [picked] if picked else []
 
 
 def question_feedback(result: RubricResult, *, max_chars: int) -> str:

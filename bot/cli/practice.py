@@ -27,7 +27,9 @@ def register(sub: Any) -> None:
         help="run a timed mock interview in the terminal",
         description="Run a timed mock interview in the terminal. Type your answer over several "
         "lines and finish it with a line holding only '.' (or Ctrl-S); :hint, :skip, :end, "
-        ":scenario and :help work at any time. Answers can also be piped on standard input.",
+        ":scenario and :help work at any time. With follow-ups on, a submitted answer may get "
+        "one follow-up question whose reply extends it. Answers can also be piped on standard "
+        "input.",
     )
     parser.add_argument("--track", choices=[t.value for t in Track], default=Track.TECHNICAL.value)
     parser.add_argument("--length", choices=[x.value for x in Length], default=Length.SHORT.value)
@@ -37,6 +39,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--difficulty", choices=[d.value for d in Difficulty])
     parser.add_argument(
         "--questions", type=int, metavar="N", help="number of questions (not for system-design)"
+    )
+    parser.add_argument(
+        "--follow-ups",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="after each submitted answer, ask one follow-up that extends it (default: on for "
+        "--length standard, off for short); :skip passes a follow-up without penalty",
     )
     parser.add_argument(
         "--plain",
@@ -216,6 +225,7 @@ async def _open_or_start(
             topic=args.topic,
             difficulty=Difficulty(args.difficulty) if args.difficulty else None,
             questions=args.questions,
+            follow_ups=args.follow_ups,
         )
     except InterviewError as exc:
         raise UsageError(str(exc)) from exc

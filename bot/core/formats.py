@@ -1,11 +1,23 @@
-"""Interview formats per track and length (defaults from common ML-engineer interview loops).
+"""Interview formats per track and length (defaults from common ML-engineer interview loops),
+and the pace model that turns a question's minutes into a time limit for typed answers.
 
 A format is a list of slots; each slot asks for one question matching its topic group and
 difficulty. The numbers are defaults: ``build_format`` takes overrides.
+
+Pace model. Answers here are typed, not spoken, and typing is slower than speaking: an item's
+time limit is the longer of the bank's ``minutes`` and the time a reference-length answer
+takes to type at ``TYPED_WORDS_PER_MINUTE`` (25) words per minute (``typed_minutes``). The
+bundled bank's minutes are already sized to that pace (a test checks every question), so the
+floor changes little there; it protects guild banks written with spoken minutes. A
+system-design question gets the format's minutes, raised the same way for its whole reference
+answer, then split over its phases in proportion to their written minutes. A follow-up adds
+``FOLLOW_UP_ALLOWANCE`` to the item's remaining time (see ``follow_up_seconds``).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -111,3 +123,29 @@ def scale_phases(phases: tuple[Phase, ...], total_minutes: int) -> tuple[int, ..
         j = max(range(len(result)), key=lambda k: result[k])
         result[j] -= 1
     return tuple(result)
+
+
+TYPED_WORDS_PER_MINUTE = 25
+_WORD = re.compile(r"\S+")
+
+
+def reference_words(reference_answer: str) -> int:
+    """Words of a reference answer as a candidate would type them (whitespace-separated)."""
+    return len(_WORD.findall(reference_answer))
+
+
+def typed_minutes(minutes: int, reference_answer: str) -> int:
+    """The time limit for a typed answer: the bank's ``minutes``, or longer when typing a
+    reference-length answer at ``TYPED_WORDS_PER_MINUTE`` would not fit in them."""
+    return max(minutes, math.ceil(reference_words(reference_answer) / TYPED_WORDS_PER_MINUTE))
+
+
+FOLLOW_UP_ALLOWANCE_SECONDS = 120
+FOLLOW_UP_MAX_SECONDS = 300
+
+
+def follow_up_seconds(remaining_seconds: float) -> float:
+    """Time for a follow-up reply: what was left of the item plus a fixed allowance (two
+    minutes), capped at five minutes so an early submit does not bank a long reply."""
+    left = max(0.0, remaining_seconds)
+    return min(left + FOLLOW_UP_ALLOWANCE_SECONDS, float(FOLLOW_UP_MAX_SECONDS))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.core.formats import InterviewFormat, Length, scale_phases
+from bot.core.formats import InterviewFormat, Length, scale_phases, typed_minutes
 from bot.core.questions import Phase, Question, RubricPoint, Track
 from bot.core.scoring import (
     RubricResult,
@@ -75,14 +75,16 @@ class PlannedItem:
 
 
 def plan_items(questions: list[Question], fmt: InterviewFormat) -> list[PlannedItem]:
+    """One item per question (per phase for system design), timed by the pace model
+    (``bot.core.formats``: minutes for typed answers)."""
     items: list[PlannedItem] = []
     for q in questions:
         if q.phases:
-            total = fmt.minutes if fmt.track is Track.SYSTEM_DESIGN else q.minutes
-            minutes = scale_phases(q.phases, total)
+            spoken = fmt.minutes if fmt.track is Track.SYSTEM_DESIGN else q.minutes
+            minutes = scale_phases(q.phases, typed_minutes(spoken, q.reference_answer))
             items.extend(PlannedItem(q, p, m) for p, m in zip(q.phases, minutes, strict=True))
         else:
-            items.append(PlannedItem(q, None, q.minutes))
+            items.append(PlannedItem(q, None, typed_minutes(q.minutes, q.reference_answer)))
     return items
 
 
@@ -110,6 +112,9 @@ class ItemView:
     remaining_seconds: float | None
     answer_text: str
     hints_used: int
+    # Set once the answer was submitted and the interviewer asked this follow-up: the item
+    # stays open, and what is written now extends the same answer.
+    follow_up: str | None = None
 
     @property
     def prompt(self) -> str:
@@ -122,9 +127,11 @@ class ItemView:
     @property
     def title(self) -> str:
         if self.phase is None:
-            return f"Question {self.question_number} of {self.question_count}"
-        index = self.question.phases.index(self.phase) + 1
-        return f"Phase {index} of {len(self.question.phases)}: {self.phase.name}"
+            title = f"Question {self.question_number} of {self.question_count}"
+        else:
+            index = self.question.phases.index(self.phase) + 1
+            title = f"Phase {index} of {len(self.question.phases)}: {self.phase.name}"
+        return f"Follow-up on {title[0].lower()}{title[1:]}" if self.follow_up else title
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,7 @@ class SessionView:
     current: ItemView | None
     total_items: int
     mode: str = "solo"
+    follow_ups: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +166,12 @@ class ScorecardItem:
     missed: tuple[str, ...]
     self_score: int | None
     peer_score: int | None
+    # A follow-up asked after the answer: ``answer_text`` is what was scored (the first answer
+    # and the reply together, or the first answer alone when the follow-up was skipped).
+    follow_up: str | None = None
+    first_answer: str = ""
+    follow_up_reply: str = ""
+    follow_up_skipped: bool = False
 
     @property
     def score(self) -> int | None:

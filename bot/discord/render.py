@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 
 from bot.core.ai_marks import ItemMark, SessionMarks
+from bot.core.questions import Question
 from bot.core.scoring import Score
-from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem
+from bot.core.session import UNANSWERED, ItemStatus, ItemView, Scorecard, ScorecardItem
 from bot.discord import limits
 
 ACCENT = discord.Colour.blurple()
@@ -28,6 +29,8 @@ clip = limits.clip  # kept here: feature renderers import it from this module
 
 def question_embed(item: ItemView) -> discord.Embed:
     q = item.question
+    if item.follow_up:
+        return _follow_up_embed(item)
     description = item.prompt
     if item.phase is not None:
         # The scenario (scale, budgets, the business goal) stays on every phase's message: the
@@ -48,6 +51,20 @@ def question_embed(item: ItemView) -> discord.Embed:
             name=f"System design: question {item.question_number} of {item.question_count}"
         )
     embed.set_footer(text="Answer (several times to add more) · Hint · Skip · Next submits · End")
+    return embed
+
+
+def _follow_up_embed(item: ItemView) -> discord.Embed:
+    """The interviewer's follow-up: the reply extends the same answer, in the same item."""
+    embed = discord.Embed(
+        title=clip(item.title, 256), description=clip(f"**{item.follow_up}**", 4096), colour=ACCENT
+    )
+    if item.deadline_at is not None:
+        embed.add_field(name="Time", value=f"ends {timestamp(item.deadline_at)}", inline=False)
+    embed.set_footer(
+        text="Answer adds your reply to the same answer · Next submits · "
+        "Skip follow-up passes it without penalty"
+    )
     return embed
 
 
@@ -75,8 +92,24 @@ def _item_field(n: int, item: ScorecardItem, mark: ItemMark | None = None) -> tu
         lines.append("skipped")
     elif item.status is ItemStatus.TIMED_OUT:
         lines.append("time ran out")
+    lines += follow_up_lines(item)
     lines += explanation_lines(item, mark=mark)
     return clip(name, 256), clip("\n".join(lines) or "—", FIELD_LIMIT)
+
+
+def follow_up_lines(item: ScorecardItem, quote_chars: int = 160) -> list[str]:
+    """The interviewer's follow-up and the member's reply: part of this item's answer, scored
+    with it (or, skipped, the item is scored on the first answer alone)."""
+    if not item.follow_up:
+        return []
+    lines = [f"↪ Follow-up: *{clip(item.follow_up, quote_chars)}*"]
+    if item.follow_up_skipped:
+        lines.append("↪ Your reply: skipped (scored on your first answer)")
+    elif item.follow_up_reply.strip():
+        lines.append(f"↪ Your reply: “{limits.quote(item.follow_up_reply, quote_chars)}”")
+    else:
+        lines.append("↪ Your reply: none written")
+    return lines
 
 
 def explanation_lines(
@@ -133,9 +166,11 @@ def scorecard_embed(card: Scorecard, *, ai: SessionMarks | None = None) -> disco
             if unanswered
             else "\nEnded early."
         )
+    for question in scenario_questions(card):
+        summary += f"\n\n**Scenario ({question.topic}):** {clip(question.prompt.strip(), 700)}"
     embed = discord.Embed(
         title=f"Scorecard · {card.track.value} ({card.length.value})",
-        description=summary,
+        description=clip(summary, limits.EMBED_DESCRIPTION),
         colour=discord.Colour.green(),
     )
     for n, item in enumerate(card.items[:25], 1):
@@ -148,6 +183,46 @@ def scorecard_embed(card: Scorecard, *, ai: SessionMarks | None = None) -> disco
     while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:  # keep within Discord's limit
         embed.remove_field(-1)
     return embed
+
+
+def scenario_questions(card: Scorecard) -> list[Question]:
+    """System-design questions of the card, once each: their prompt is the scenario."""
+    seen: dict[str, Question] = {}
+    for item in card.items:
+        if item.phase is not None:
+            seen.setdefault(item.question.id, item.question)
+    return list(seen.values())
+
+
+def scenario_embed(question: Question) -> discord.Embed:
+    """A system-design question's full prompt: what every phase of it designs."""
+    embed = discord.Embed(
+        title=clip(f"Scenario · {question.topic}", limits.EMBED_TITLE),
+        description=clip(question.prompt.strip(), limits.EMBED_DESCRIPTION),
+        colour=ACCENT,
+    )
+    embed.set_footer(text="Only you see this. The phase message says what this phase covers.")
+    return embed
+
+
+def ended_early_text(card: Scorecard) -> str:
+    """What the ending-early rule means for this session: items never reached count as the
+    lowest score in the verdict (see ``Scorecard.mean``)."""
+    missing, total = len(card.unanswered_items), len(card.items)
+    items = f"{missing} of {total} item{'s' if total != 1 else ''}"
+    if missing == 0:
+        return "Interview ended: every item had been reached, so none counts as unanswered."
+    if card.mean is None:
+        return (
+            f"Interview ended early before any answer: {items} not reached, and with nothing "
+            "answered this session has no verdict."
+        )
+    lowest = f"{UNANSWERED}/4 {Score(UNANSWERED).label}"
+    return (
+        f"Interview ended early: {items} not reached. Each counts as the lowest score "
+        f"({lowest}) in the verdict, weighted by its minutes, so ending early never scores "
+        "better than answering."
+    )
 
 
 def reference_embeds(card: Scorecard) -> list[list[discord.Embed]]:
@@ -203,6 +278,7 @@ def help_embed(commands: list[Any]) -> discord.Embed:
     )
     embed.set_footer(
         text="Buttons on each question: Answer (opens a box; use it again to add more), Hint "
-        "(lowers the best score by one level), Skip, Next (submit), End."
+        "(lowers the best score by one level), Skip, Next (submit), End (items not reached "
+        "score 1/4); on system-design phases, Scenario (the full prompt, only for you)."
     )
     return embed

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.storage.types import UTCDateTime
@@ -121,6 +122,8 @@ class InterviewSession(Base):
     )  # active|paused|finished|abandoned
     current_position: Mapped[int] = mapped_column(Integer, default=0)
     ended_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ask a follow-up after each submitted answer (on by default for standard length).
+    follow_ups: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     mean_score: Mapped[float | None]
     verdict: Mapped[int | None]
     started_at: Mapped[datetime]
@@ -156,6 +159,13 @@ class Answer(Base):
     missed_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     self_score: Mapped[int | None]
     peer_score: Mapped[int | None]
+    # The follow-up asked after this answer was submitted; the reply's parts start at part
+    # ``follow_up_from`` and are scored with the answer, unless the follow-up was skipped.
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    follow_up_from: Mapped[int | None]
+    follow_up_skipped: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
     session: Mapped[InterviewSession] = relationship(back_populates="answers")
     parts: Mapped[list[AnswerPart]] = relationship(

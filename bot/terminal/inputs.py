@@ -42,7 +42,7 @@ TOOLBAR_KEYS = "Ctrl-S submit · F2 hint · F3 skip · :help"
 HELP = """Commands (alone on a line):
   .          submit the answer to this question and move on   (terminal: Ctrl-S)
   :hint      show a hint (each hint lowers the best score reachable)  (terminal: F2)
-  :skip      skip this question                                 (terminal: F3)
+  :skip      skip this question, or pass a follow-up without penalty  (terminal: F3)
   :scenario  show a system-design question's full scenario again
   :ask TEXT  ask the interviewer a clarifying question (system design, clarify phase)
   :time      show the time left

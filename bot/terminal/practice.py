@@ -245,7 +245,7 @@ class PracticeSession:
             return advance.scorecard
         self.current = advance.next_item
         assert self.current is not None
-        self._print("Saved.\n")
+        self._print("Saved. One follow-up on that answer:\n" if advance.follow_up else "Saved.\n")
         self._show_current()
         return None
 

@@ -24,6 +24,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.core.ai_marks import ItemMark, SessionMarks
+from bot.core.formats import (
+    FOLLOW_UP_ALLOWANCE_SECONDS,
+    FOLLOW_UP_MAX_SECONDS,
+    TYPED_WORDS_PER_MINUTE,
+)
 from bot.core.session import ItemStatus, ItemView, Scorecard, ScorecardItem, SessionView
 from bot.terminal import ai as ai_parts
 
@@ -118,11 +123,26 @@ def render_intro(session: SessionView, card: Scorecard) -> RenderableType:
     shape = f"{questions} question{'s' if questions != 1 else ''}"
     if phases != questions:
         shape += f" in {phases} timed phases"
-    return Text(
+    lines = Text(
         f"{session.length.value.capitalize()} {session.track.value} interview: {shape}, "
         f"{minutes} minutes in all.",
         style="bold",
     )
+    lines.append(f"\n{PACE_NOTE}", style="dim")
+    if session.follow_ups:
+        lines.append(f"\n{FOLLOW_UP_NOTE}", style="dim")
+    return lines
+
+
+PACE_NOTE = (
+    f"Time limits are set for typing: a reference-length answer fits at "
+    f"{TYPED_WORDS_PER_MINUTE} words a minute."
+)
+FOLLOW_UP_NOTE = (
+    f"After an answer you submit, the interviewer may ask one follow-up: your reply extends the "
+    f"same answer, with the time left plus {FOLLOW_UP_ALLOWANCE_SECONDS // 60} minutes (at most "
+    f"{FOLLOW_UP_MAX_SECONDS // 60}); :skip passes it without penalty."
+)
 
 
 def render_scenario(item: ItemView) -> RenderableType:
@@ -140,6 +160,16 @@ def render_item(item: ItemView, now: datetime, *, keys: str) -> RenderableType:
     head = f"{item.title}  ·  {q.track.value} · {q.topic} · {q.difficulty.value}"
     remaining = (item.deadline_at - now).total_seconds() if item.deadline_at else 0
     local_deadline = item.deadline_at.astimezone().strftime("%H:%M:%S") if item.deadline_at else "?"
+    if item.follow_up:
+        return Group(
+            Rule(head, align="left"),
+            Text("Interviewer: ", style="bold").append(item.follow_up, style="default"),
+            Text(
+                f"⏱  {format_remaining(remaining)} left (until {local_deadline}). Your reply "
+                f"extends your answer; :skip passes the follow-up.  {keys}",
+                style="dim",
+            ),
+        )
     parts: list[RenderableType] = [Rule(head, align="left"), markdown(item.prompt)]
     if item.answer_text:
         parts += [Text("So far you wrote:", style="bold"), _quoted(item.answer_text)]
@@ -264,11 +294,17 @@ def render_scorecard_item(
     if item.phase is not None:
         parts.append(Text(f"Phase prompt: {item.phase.prompt.strip()}", style="dim"))
     parts.append(Text("Your answer:", style="bold"))
-    parts.append(
-        _quoted(item.answer_text)
-        if item.answer_text.strip()
-        else Text("  (nothing written)", style="dim")
-    )
+    first = item.first_answer if item.follow_up else item.answer_text
+    parts.append(_quoted(first) if first.strip() else Text("  (nothing written)", style="dim"))
+    if item.follow_up:
+        parts.append(Text("Follow-up: ", style="bold").append(item.follow_up, style="default"))
+        if item.follow_up_skipped:
+            parts.append(Text("  (skipped: scored on your first answer)", style="dim"))
+        elif item.follow_up_reply.strip():
+            parts.append(Text("Your reply:", style="bold"))
+            parts.append(_quoted(item.follow_up_reply))
+        else:
+            parts.append(Text("  (no reply written)", style="dim"))
     result = rescore(item)
     # With the AI's mark, the stored score is the combined one; the scorer's own is in the mark.
     scored = mark.scorer_score if mark is not None else item.auto_score

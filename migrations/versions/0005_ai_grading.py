@@ -1,7 +1,7 @@
 """the AI interviewer: per-guild switch, marks per answer, session notes, notices, token usage
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-10
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

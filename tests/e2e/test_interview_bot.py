@@ -62,7 +62,7 @@ async def test_startup_syncs_commands(
 ) -> None:
     interview = fake_discord.command("interview")
     subs = {o["name"]: o for o in interview["options"]}
-    assert set(subs) == {"start", "status", "end"}
+    assert set(subs) == {"start", "status", "end", "history"}
     start_options = {o["name"]: o for o in subs["start"]["options"]}
     assert [c["value"] for c in start_options["track"]["choices"]] == [
         "phone-screen",
@@ -87,7 +87,13 @@ async def test_help_lists_every_command(
     result = await fake_discord.slash(world.bob, world.general, "help")
     message = await result.final_message()
     assert message.ephemeral
-    for command in ("/interview start", "/interview status", "/interview end", "/help"):
+    for command in (
+        "/interview start",
+        "/interview status",
+        "/interview end",
+        "/interview history",
+        "/help",
+    ):
         assert command in message.text()
 
 

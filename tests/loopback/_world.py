@@ -12,6 +12,8 @@ from typing import Any
 
 import discord
 
+from bot.discord.permissions import REQUIRED_PERMISSIONS
+
 JSON = dict[str, Any]
 EPHEMERAL, LOADING, COMPONENTS_V2 = 1 << 6, 1 << 7, 1 << 15
 TEXT, DM, PUBLIC_THREAD, PRIVATE_THREAD = 0, 1, 11, 12
@@ -23,10 +25,9 @@ _EVERYONE = (
     "send_messages_in_threads use_application_commands attach_files add_reactions"
 )
 EVERYONE_PERMISSIONS = discord.Permissions(**dict.fromkeys(_EVERYONE.split(), True)).value
-_BOT_EXTRA = discord.Permissions(
-    manage_threads=True, create_private_threads=True, manage_messages=True
-)
-BOT_PERMISSIONS = EVERYONE_PERMISSIONS | _BOT_EXTRA.value
+# The bot's role grants exactly what the README asks a server owner to grant, nothing more
+# (no Manage Threads, no Manage Messages): a feature needing more fails here first.
+BOT_PERMISSIONS = REQUIRED_PERMISSIONS.value
 
 _DISCORD_EPOCH_MS = 1_420_070_400_000
 _counter = itertools.count()

@@ -252,6 +252,7 @@ async def test_recent_questions_avoided(service: InterviewService, db: Database)
             difficulty=Difficulty.EASY,
             questions=2,
         )
+        await service.add_answer(view.id, GOOD)  # an empty session would not count
         card = await service.end(view.id)
         ids = {i.question.id for i in card.items if i.status is not ItemStatus.NOT_REACHED}
         assert not ids & seen

@@ -149,6 +149,31 @@ def test_typing_a_short_interview_into_the_real_editor(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_a_follow_up_typed_into_the_real_editor(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, "--questions", "1", "--follow-ups")
+    _expect(child, "Question 1 of 1")
+    _expect(child, "Ctrl-S submit · F2 hint")
+    child.send("It is overfitting.")
+    child.send("\x13")  # Ctrl-S: submit; the interviewer follows up
+    _expect(child, "Interviewer: ")
+    _expect(child, "Follow-up on question 1 of 1")  # the toolbar says where we are
+    child.send("A reply typed in the editor.")
+    child.send("\x13")
+    _expect(child, "Scorecard")
+    _expect(child, r"\[1-4, Enter keeps\]")
+    child.send("\r")
+    _expect(child, "history")
+    _expect(child, _pexpect().EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with sqlite3.connect(tmp_path / "data" / "mlmock.sqlite3") as conn:
+        parts = [r[0] for r in conn.execute("select text from answer_parts order by id")]
+        follow_up_from = conn.execute("select follow_up_from from answers").fetchone()[0]
+    assert parts == ["It is overfitting.", "A reply typed in the editor."]
+    assert follow_up_from == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_ctrl_c_pauses_and_works_at_the_continue_question(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "--questions", "2")
     _expect(child, "Question 1 of 2")

@@ -173,3 +173,41 @@ def test_every_configuration_mistake_is_one_line_and_exit_2(
     assert len(lines) == 1, result.stderr
     assert "configuration error" in lines[0] and fix in lines[0]
     assert "secret" not in lines[0]  # a password in the URL is never echoed
+
+
+def test_a_follow_up_is_asked_answered_and_skipped(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        "practice",
+        "--questions",
+        "1",
+        "--follow-ups",
+        stdin="It is overfitting.\n.\nMy reply to the follow-up.\n.\n\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "the interviewer may ask one follow-up" in " ".join(out.split())  # announced
+    assert "Follow-up on question 1 of 1" in out and "Interviewer: " in out
+    assert "Follow-up: " in out and "Your reply:" in out and "My reply to the follow-up." in out
+    with _db(tmp_path) as conn:
+        row = conn.execute("select follow_up, follow_up_from, status from answers").fetchone()
+    assert row[0] and row[1] == 1 and row[2] == "submitted"
+
+    skipped = _run(
+        tmp_path,
+        "practice",
+        "--new",
+        "--questions",
+        "1",
+        "--follow-ups",
+        stdin="It is overfitting.\n.\n:skip\n\n",
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    assert "(skipped: scored on your first answer)" in skipped.stdout
+
+
+def test_short_length_asks_no_follow_up_by_default(tmp_path: Path) -> None:
+    result = _run(tmp_path, "practice", "--questions", "1", stdin="It is overfitting.\n.\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "Interviewer: " not in result.stdout
+    assert "25 words a minute" in " ".join(result.stdout.split())  # the pace model, announced

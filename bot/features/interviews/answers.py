@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 from bot.features.interviews import rows
 from bot.features.interviews.cursors import SessionCache, read_cursor
-from bot.features.interviews.types import AnswerSaved, StaleAction
+from bot.features.interviews.types import AnswerSaved, InterviewError, StaleAction
 from bot.storage.database import Database
 from bot.storage.models import AnswerPart
 
@@ -65,10 +65,11 @@ class Appender:
     """Appends answer parts under the session's lock. The first append of a session in this
     process reads it once; after that the cached cursor says where the part goes."""
 
-    def __init__(self, db: Database, cache: SessionCache) -> None:
+    def __init__(self, db: Database, cache: SessionCache, *, max_chars: int) -> None:
         self._db = db
         self._cache = cache
         self._writer = AnswerPartWriter(db)
+        self._max_chars = max_chars  # one item's answer, all parts together
 
     async def append(
         self, session_id: int, text: str, position: int | None, now: datetime
@@ -85,6 +86,7 @@ class Appender:
                 cursor = self._cache.cursors[session_id]
             if position is not None and position != cursor.position:
                 raise StaleAction("That question is no longer the current one.")
+            self._check_room(cursor.chars, text)
             try:
                 await self._writer.insert(cursor.answer_id, cursor.next_part, text, now)
             except Exception:
@@ -93,6 +95,18 @@ class Appender:
             cursor.next_part += 1
             cursor.chars += len(text)
             return AnswerSaved(session_id, cursor.position, cursor.next_part, cursor.chars)
+
+    def _check_room(self, chars: int, text: str) -> None:
+        """One item's answer (parts and follow-up reply together) is capped: nothing is added
+        past the cap, and the member is told how much room is left."""
+        if chars + len(text) > self._max_chars:
+            left = max(0, self._max_chars - chars)
+            raise InterviewError(
+                f"This answer would pass {self._max_chars:,} characters, the most one "
+                f"question's answer can hold (parts and follow-up reply together); "
+                f"{left:,} characters are left. Nothing was added: shorten this part, "
+                "or submit the answer."
+            )
 
     async def _append_shared(
         self, session_id: int, text: str, position: int | None, now: datetime
@@ -103,6 +117,7 @@ class Appender:
             if cursor is None or (position is not None and position != cursor.position):
                 rows.current_answer(await rows.session_row(s, session_id), position)
                 raise StaleAction("That question is no longer the current one.")
+            self._check_room(cursor.chars, text)
             s.add(
                 AnswerPart(
                     answer_id=cursor.answer_id, position=cursor.next_part, text=text, created_at=now

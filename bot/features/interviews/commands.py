@@ -1,4 +1,4 @@
-"""Slash commands `/interview start|status|end` and `/help`: parse, then call the flow."""
+"""Slash commands `/interview start|status|end|history` and `/help`: parse, then call the flow."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class InterviewCommands(commands.Cog):
         length="standard or short (a study-group slot)",
         topic="only questions of this topic",
         difficulty="only questions of this difficulty",
+        follow_ups="ask one follow-up after each submitted answer (default: on for standard)",
     )
     @app_commands.choices(track=TRACK_CHOICES, length=LENGTH_CHOICES, difficulty=DIFFICULTY_CHOICES)
     async def start(
@@ -49,6 +50,7 @@ class InterviewCommands(commands.Cog):
         length: app_commands.Choice[str] | None = None,
         topic: str | None = None,
         difficulty: app_commands.Choice[str] | None = None,
+        follow_ups: bool | None = None,
     ) -> None:
         chosen = Track(track.value)
         topics = self.bot.app.banks.for_guild(interaction.guild_id).topics(chosen)
@@ -65,6 +67,7 @@ class InterviewCommands(commands.Cog):
             Length(length.value) if length else Length.STANDARD,
             topic,
             Difficulty(difficulty.value) if difficulty else None,
+            follow_ups,
         )
 
     @start.autocomplete("topic")
@@ -84,9 +87,19 @@ class InterviewCommands(commands.Cog):
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.flow.status(interaction)
 
-    @interview.command(name="end", description="End your interview now and get the scorecard")
+    @interview.command(
+        name="end",
+        description="End your interview now and get the scorecard (items not reached score 1/4)",
+    )
     async def end(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.flow.end(interaction)
+
+    @interview.command(
+        name="history",
+        description="Your latest interviews and how each ended (ended early, finished)",
+    )
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        await self.bot.flow.history(interaction)
 
     @app_commands.command(name="help", description="List the bot's commands")
     async def help(self, interaction: discord.Interaction[Any]) -> None:

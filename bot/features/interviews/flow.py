@@ -14,7 +14,12 @@ import discord
 
 from bot import logs
 from bot.core.bank_registry import BankRegistry
-from bot.core.formats import Length
+from bot.core.formats import (
+    FOLLOW_UP_ALLOWANCE_SECONDS,
+    FOLLOW_UP_MAX_SECONDS,
+    TYPED_WORDS_PER_MINUTE,
+    Length,
+)
 from bot.core.questions import Difficulty, Track
 from bot.core.session import ItemView, Scorecard, SessionView
 from bot.discord import render
@@ -30,6 +35,7 @@ from bot.features.interviews.types import (
     NotYourInterview,
     ReminderDue,
     SessionNotFound,
+    SessionSummary,
     StaleAction,
     TimedOut,
 )
@@ -44,6 +50,7 @@ from bot.features.interviews.views import (
 )
 
 log = logging.getLogger(__name__)
+HISTORY_LIMIT = 15  # sessions listed by /interview history
 
 
 def _explain(exc: Exception) -> str | None:
@@ -118,6 +125,7 @@ class InterviewFlow:
         length: Length,
         topic: str | None,
         difficulty: Difficulty | None,
+        follow_ups: bool | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         uid = await self.user_id(interaction.user)
@@ -131,6 +139,7 @@ class InterviewFlow:
                 difficulty=difficulty,
                 guild_id=interaction.guild_id,
                 bank=self.banks.for_guild(interaction.guild_id),
+                follow_ups=follow_ups,
             )
         except ActiveInterviewExists as exc:
             where = _link(exc.session)
@@ -152,6 +161,7 @@ class InterviewFlow:
             await self._send_item(interaction.followup, session.current, ephemeral=True)
             return
         await self.service.set_channel(session.id, interaction.guild_id, channel.id)
+        await channel.send(await self._announcement(session))
         await self._send_item(channel, session.current)
         note = f" ({why})" if why else ""
         await interaction.followup.send(
@@ -161,6 +171,28 @@ class InterviewFlow:
         notice = await self.ai.notice(uid, interaction.guild_id) if self.ai else None
         if notice:  # once per member and server, before any answer is graded by the model
             await interaction.followup.send(notice, ephemeral=True)
+
+    async def _announcement(self, session: SessionView) -> str:
+        """What the interview holds and how it is timed, before the first question."""
+        card = await self.service.scorecard(session.id)
+        questions = len({i.question.id for i in card.items})
+        minutes = sum(i.minutes for i in card.items)
+        shape = f"{questions} question{'s' if questions != 1 else ''}"
+        if len(card.items) != questions:
+            shape += f" in {len(card.items)} timed phases"
+        text = (
+            f"**{session.length.value.capitalize()} {session.track.value} interview:** {shape}, "
+            f"{minutes} minutes in all. Time limits are set for typing: a reference-length "
+            f"answer fits at {TYPED_WORDS_PER_MINUTE} words a minute."
+        )
+        if session.follow_ups:
+            text += (
+                " After an answer you submit, the interviewer may ask one follow-up: your reply "
+                f"extends the same answer, with the time left plus "
+                f"{FOLLOW_UP_ALLOWANCE_SECONDS // 60} minutes (at most "
+                f"{FOLLOW_UP_MAX_SECONDS // 60}); **Skip follow-up** passes it without penalty."
+            )
+        return text
 
     async def _open_private_channel(
         self, interaction: discord.Interaction[Any], session: SessionView
@@ -220,12 +252,24 @@ class InterviewFlow:
         card = await self.service.end(session.id)
         channel = await self.channel(session.channel_id)
         if channel is None:
+            await interaction.followup.send(render.ended_early_text(card), ephemeral=True)
             await self._send_scorecard(interaction.followup, card, ephemeral=True)
             return
         await self._send_scorecard(channel, card)
         await interaction.followup.send(
-            f"Interview ended; your scorecard is in <#{session.channel_id}>.", ephemeral=True
+            f"{render.ended_early_text(card)} Your scorecard is in <#{session.channel_id}>.",
+            ephemeral=True,
         )
+
+    @guarded
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        summaries = await self.service.history(
+            await self.user_id(interaction.user), limit=HISTORY_LIMIT
+        )
+        if not summaries:
+            await reply(interaction, "You have no interviews yet. Start one with /interview start.")
+            return
+        await interaction.response.send_message(embed=history_embed(summaries), ephemeral=True)
 
     # -- buttons and modals -----------------------------------------------------------------
 
@@ -262,15 +306,37 @@ class InterviewFlow:
             await interaction.response.defer()
             op = self.service.submit if action == "next" else self.service.skip
             advance = await op(session_id, position=position)
-            await self._close_question_message(
-                interaction, "Submitted" if action == "next" else "Skipped"
-            )
+            if action == "next":
+                note = "Submitted; a follow-up comes next" if advance.follow_up else "Submitted"
+            else:
+                note = "Skipped"
+            await self._close_question_message(interaction, note)
             await self._after_advance(interaction.followup, advance, ephemeral=ephemeral)
         elif action == "end":
             await interaction.response.defer()
             card = await self.service.end(session_id)
             await self._close_question_message(interaction, "Interview ended")
+            await interaction.followup.send(render.ended_early_text(card), ephemeral=ephemeral)
             await self._send_scorecard(interaction.followup, card, ephemeral=ephemeral)
+
+    @guarded
+    async def on_scenario(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int
+    ) -> None:
+        """The full scenario of a system-design phase's question, only for the candidate."""
+        session = await self._own_session(interaction, session_id)
+        current = session.current
+        if current is not None and current.position == position:
+            question = current.question
+        else:  # an older phase message: the item is in the session all the same
+            card = await self.service.scorecard(session_id)
+            found = [i.question for i in card.items if i.position == position]
+            if not found:
+                raise _Refused("That item is not part of this interview.")
+            question = found[0]
+        await interaction.response.send_message(
+            embed=render.scenario_embed(question), ephemeral=True
+        )
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Answer-modal submissions, matched by custom_id so they survive restarts."""
@@ -410,7 +476,13 @@ class InterviewFlow:
         kwargs = {"ephemeral": True} if ephemeral else {}
         await target.send(
             embed=render.question_embed(item),
-            view=question_view(item.session_id, item.position, clarify=is_clarify(item)),
+            view=question_view(
+                item.session_id,
+                item.position,
+                clarify=is_clarify(item),
+                follow_up=bool(item.follow_up),
+                scenario=item.phase is not None,
+            ),
             **kwargs,
         )
 
@@ -450,6 +522,38 @@ class InterviewFlow:
             await interaction.edit_original_response(embeds=embeds, view=None)
         except discord.HTTPException:
             log.info("could not close question message %s", message.id)
+
+
+def history_line(summary: SessionSummary) -> str:
+    """One past session: when, what, how it ended, the result."""
+    if summary.ended_early:
+        state = "ended early"
+    elif summary.status.is_open:
+        state = "in progress"
+    else:
+        state = summary.status.value
+    result = (
+        f"{summary.verdict.label} (mean {summary.mean_score:.2f})"
+        if summary.verdict is not None and summary.mean_score is not None
+        else "no verdict"
+    )
+    return (
+        f"`#{summary.id}` {render.timestamp(summary.started_at, 'd')} · "
+        f"{summary.track.value} ({summary.length.value}) · **{state}** · {result}"
+    )
+
+
+def history_embed(summaries: list[SessionSummary]) -> discord.Embed:
+    embed = discord.Embed(
+        title="Your interviews",
+        description=render.clip("\n".join(map(history_line, summaries)), 4096),
+        colour=render.ACCENT,
+    )
+    embed.set_footer(
+        text=f"Newest first, at most {HISTORY_LIMIT}. An interview ended early counts the items "
+        "it never reached as the lowest score (1/4). /stats shows your progress."
+    )
+    return embed
 
 
 def _not_solo(session: SessionView) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.core.scoring import Score, score_for
 from bot.core.session import ItemStatus, SessionStatus, phase_for
-from bot.features.interviews.snapshots import Snapshots, answer_text
+from bot.features.interviews.snapshots import Snapshots, scored_text
 from bot.features.interviews.timers import DeadlineKey, InterviewTimers
 from bot.features.interviews.types import InterviewError
 from bot.storage.models import Answer, InterviewSession
@@ -20,7 +20,7 @@ class Marking:
         self._snap = snapshots
 
     def score(self, answer: Answer, status: ItemStatus, now: datetime) -> None:
-        text = answer_text(answer)
+        text = scored_text(answer)
         rubric = self._snap.rubric(answer)
         result_score = Score.STRONG_NO_HIRE
         covered: tuple[str, ...] = ()

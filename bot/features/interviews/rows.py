@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -49,10 +49,25 @@ async def open_row(s: AsyncSession, user_id: int) -> InterviewSession | None:
     return None if session_id is None else await session_row(s, session_id)
 
 
+def _has_answer_text() -> ColumnElement[bool]:
+    """The session holds at least one answer part (a session ended before any word is empty)."""
+    return exists(
+        select(AnswerPart.id)
+        .join(Answer, Answer.id == AnswerPart.answer_id)
+        .where(Answer.session_id == InterviewSession.id)
+    )
+
+
 async def recent_question_ids(s: AsyncSession, user_id: int, track: Track) -> set[str]:
+    """Questions of the member's last ``RECENT_SESSIONS`` sessions of this track that hold an
+    answer: an empty session (ended or abandoned before any word) does not use up the window."""
     recent_sessions = (
         select(InterviewSession.id)
-        .where(InterviewSession.user_id == user_id, InterviewSession.track == track.value)
+        .where(
+            InterviewSession.user_id == user_id,
+            InterviewSession.track == track.value,
+            _has_answer_text(),
+        )
         .order_by(InterviewSession.started_at.desc(), InterviewSession.id.desc())
         .limit(RECENT_SESSIONS)
         .scalar_subquery()
@@ -108,6 +123,7 @@ async def summaries(s: AsyncSession, user_id: int, limit: int) -> list[SessionSu
             len(r.answers),
             r.mean_score,
             Score(r.verdict) if r.verdict else None,
+            ended_early=r.ended_early,
         )
         for r in found
     ]
@@ -125,6 +141,8 @@ def new_session(
     difficulty: Difficulty | None,
     items: Sequence[PlannedItem],
     now: datetime,
+    *,
+    follow_ups: bool = False,
 ) -> InterviewSession:
     """A new active session with one pending answer per planned item."""
     row = InterviewSession(
@@ -140,6 +158,7 @@ def new_session(
         status=SessionStatus.ACTIVE.value,
         current_position=0,
         started_at=now,
+        follow_ups=follow_ups,
     )
     row.answers = [
         Answer(

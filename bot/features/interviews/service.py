@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.formats import Length, build_format
+from bot.core.follow_ups import DeterministicFollowUps, FollowUpSource
+from bot.core.formats import Length, build_format, follow_up_seconds
 from bot.core.questions import Difficulty, Question, Track
-from bot.core.scoring import hint_cap
+from bot.core.scoring import MAX_SCORED_CHARS, hint_cap, score_for
 from bot.core.selection import choose_questions
 from bot.core.session import (
     ItemStatus,
@@ -27,13 +28,14 @@ from bot.core.session import (
     Scorecard,
     SessionStatus,
     SessionView,
+    phase_for,
     plan_items,
 )
 from bot.features.interviews import rows
 from bot.features.interviews.answers import Appender
 from bot.features.interviews.cursors import SessionCache
 from bot.features.interviews.marking import Marking
-from bot.features.interviews.snapshots import Snapshots
+from bot.features.interviews.snapshots import Snapshots, scored_text
 from bot.features.interviews.timers import (
     ANSWER_DEADLINE,
     REMINDER,
@@ -62,6 +64,13 @@ from bot.storage.database import Database
 from bot.storage.models import Answer, InterviewSession
 
 MAX_PART_CHARS = 4000
+# One item's answer, all parts and the follow-up reply together: no more than the scorer reads.
+MAX_ANSWER_CHARS = MAX_SCORED_CHARS
+
+
+def follow_ups_by_default(length: Length, mode: str) -> bool:
+    """Follow-ups are on for a standard-length solo interview, off for a short one."""
+    return length is Length.STANDARD and mode == "solo"
 
 
 class InterviewService:
@@ -73,8 +82,11 @@ class InterviewService:
         scheduler: Scheduler,
         *,
         rng: random.Random | None = None,
+        follow_ups: FollowUpSource | None = None,
     ) -> None:
         self._db = db
+        # Who picks the follow-up after a submitted answer (an AI interviewer plugs in here).
+        self._follow_ups: FollowUpSource = follow_ups or DeterministicFollowUps()
         self._bank = bank
         self._snap = Snapshots(bank)
         self._marking = Marking(self._snap)
@@ -85,7 +97,7 @@ class InterviewService:
         # Every state change goes through this service under the session lock, so the cache
         # is refreshed (``remember``) whenever the current item changes.
         self._cache = SessionCache(db)
-        self._appender = Appender(db, self._cache)
+        self._appender = Appender(db, self._cache, max_chars=MAX_ANSWER_CHARS)
         self._deadlines.subscribe(self._on_deadline)
 
     @property
@@ -141,8 +153,14 @@ class InterviewService:
         bank: QuestionSourceWithLookup | None = None,
         fixed_questions: Sequence[Question] | None = None,
         mode: str = "solo",
+        follow_ups: bool | None = None,
     ) -> SessionView:
-        """Start a timed session; ``fixed_questions`` skips selection (peer mocks pick theirs)."""
+        """Start a timed session; ``fixed_questions`` skips selection (peer mocks pick theirs).
+
+        ``follow_ups``: ask a follow-up after each submitted answer; ``None`` is the default
+        for the length (``follow_ups_by_default``)."""
+        if follow_ups is None:
+            follow_ups = follow_ups_by_default(length, mode)
         source = bank if bank is not None else self._bank
         fmt = build_format(track, length, questions=questions)
         async with self._db.transaction() as s:
@@ -176,6 +194,7 @@ class InterviewService:
                 difficulty,
                 plan_items(chosen, fmt),
                 now,
+                follow_ups=follow_ups,
             )
             s.add(row)
             await s.flush()
@@ -275,6 +294,8 @@ class InterviewService:
         return await self._finish_current(session_id, ItemStatus.SUBMITTED, position)
 
     async def skip(self, session_id: int, *, position: int | None = None) -> Advance:
+        """Skip the question; during a follow-up, skip only the follow-up: the item is then
+        scored on the first answer alone, without penalty."""
         return await self._finish_current(session_id, ItemStatus.SKIPPED, position)
 
     async def end(self, session_id: int) -> Scorecard:
@@ -392,27 +413,75 @@ class InterviewService:
         *,
         only_if_due: bool = False,
     ) -> Advance:
-        async with self._locked_unit(session_id) as s:
-            row = await rows.session_row(s, session_id)
-            answer = rows.current_answer(row, position)
-            now = self._clock.now()
-            if only_if_due and (answer.deadline_at is None or answer.deadline_at > now):
-                raise StaleAction("deadline moved")
-            self._marking.score(answer, status, now)
-            cancelled = self._deadlines.keys(row.id, answer.position)
-            await self._deadlines.cancel_in(s, cancelled)
-            finished = self._snap.scorecard_item(answer)
-            scheduled: dict[DeadlineKey, datetime] = {}
-            nxt = answer.position + 1
-            if nxt < len(row.answers):
-                scheduled = await self._ask(s, row, nxt, now)
-                result = Advance(finished, self._snap.item_view(row, row.answers[nxt]), None)
-            else:
-                self._marking.close(row, SessionStatus.FINISHED, now)
-                result = Advance(finished, None, self._snap.scorecard(row))
-        self._cache.remember(row)
+        async with self._cache.lock(session_id):
+            self._cache.cursors.pop(session_id, None)
+            follow_up = None
+            if status is ItemStatus.SUBMITTED:
+                # Decided before the write transaction: an adaptive source may take a while.
+                follow_up = await self._follow_up_for(session_id, position)
+            async with self._db.transaction() as s:
+                row = await rows.session_row(s, session_id)
+                answer = rows.current_answer(row, position)
+                now = self._clock.now()
+                if only_if_due and (answer.deadline_at is None or answer.deadline_at > now):
+                    raise StaleAction("deadline moved")
+                cancelled = self._deadlines.keys(row.id, answer.position)
+                await self._deadlines.cancel_in(s, cancelled)
+                if follow_up is not None and answer.follow_up is None:
+                    scheduled = await self._ask_follow_up(s, row.id, answer, follow_up, now)
+                    result = Advance(
+                        self._snap.scorecard_item(answer), self._snap.item_view(row, answer), None
+                    )
+                    self._cache.remember(row)
+                    self._deadlines.committed(scheduled, cancelled)
+                    return result
+                if status is ItemStatus.SKIPPED and answer.follow_up is not None:
+                    answer.follow_up_skipped = True  # skip the follow-up, keep the answer
+                    status = ItemStatus.SUBMITTED
+                self._marking.score(answer, status, now)
+                finished = self._snap.scorecard_item(answer)
+                scheduled = {}
+                nxt = answer.position + 1
+                if nxt < len(row.answers):
+                    scheduled = await self._ask(s, row, nxt, now)
+                    result = Advance(finished, self._snap.item_view(row, row.answers[nxt]), None)
+                else:
+                    self._marking.close(row, SessionStatus.FINISHED, now)
+                    result = Advance(finished, None, self._snap.scorecard(row))
+            self._cache.remember(row)
         self._deadlines.committed(scheduled, cancelled)
         return result
+
+    async def _follow_up_for(self, session_id: int, position: int | None) -> str | None:
+        """The follow-up to ask now that the current answer is submitted, if any: only when
+        the session has follow-ups on, none was asked on this item yet, and it has text."""
+        async with self._db.reading() as s:
+            row = await rows.session_row(s, session_id)
+            answer = rows.current_answer(row, position)
+            if not row.follow_ups or answer.follow_up is not None:
+                return None
+            text = scored_text(answer)
+            if not text.strip():
+                return None
+            question = self._snap.question(answer.question_id)
+            phase = phase_for(question, answer.phase)
+            name = phase.name if phase else None
+            asked = {
+                a.follow_up for a in row.answers if a.follow_up and a.question_id == question.id
+            }
+            result = score_for(question, text, phase=name, hints_used=answer.hints_used)
+        return await self._follow_ups.follow_up(question, name, text, result, asked=asked)
+
+    async def _ask_follow_up(
+        self, s: AsyncSession, session_id: int, answer: Answer, follow_up: str, now: datetime
+    ) -> dict[DeadlineKey, datetime]:
+        """Keep the item open for the reply: it extends the same answer, and gets the item's
+        remaining time plus the follow-up allowance (``bot.core.formats.follow_up_seconds``)."""
+        answer.follow_up = follow_up
+        answer.follow_up_from = len(answer.parts)
+        remaining = (answer.deadline_at - now).total_seconds() if answer.deadline_at else 0.0
+        deadline = now + timedelta(seconds=follow_up_seconds(remaining))
+        return await self._set_deadline(s, session_id, answer, deadline)
 
     async def _ask(
         self, s: AsyncSession, row: InterviewSession, position: int, now: datetime

@@ -16,7 +16,7 @@ from bot.core.session import (
     phase_for,
 )
 from bot.features.interviews.types import QuestionSourceWithLookup
-from bot.storage.models import Answer, InterviewSession
+from bot.storage.models import Answer, AnswerPart, InterviewSession
 
 
 class Snapshots:
@@ -55,6 +55,7 @@ class Snapshots:
             remaining_seconds=answer.remaining_seconds,
             answer_text=answer_text(answer),
             hints_used=answer.hints_used,
+            follow_up=answer.follow_up,
         )
 
     def view(self, row: InterviewSession) -> SessionView:
@@ -78,6 +79,7 @@ class Snapshots:
             channel_id=row.channel_id,
             current=current,
             total_items=len(row.answers),
+            follow_ups=row.follow_ups,
         )
 
     def scorecard_item(self, answer: Answer) -> ScorecardItem:
@@ -88,13 +90,17 @@ class Snapshots:
             phase=phase_for(question, answer.phase),
             minutes=answer.minutes,
             status=ItemStatus(answer.status),
-            answer_text=answer_text(answer),
+            answer_text=scored_text(answer),
             hints_used=answer.hints_used,
             auto_score=answer.auto_score,
             covered=tuple(answer.covered_points or ()),
             missed=tuple(answer.missed_points or ()),
             self_score=answer.self_score,
             peer_score=answer.peer_score,
+            follow_up=answer.follow_up,
+            first_answer=_join(answer.parts[: _cut(answer)]),
+            follow_up_reply=_join(answer.parts[_cut(answer) :]),
+            follow_up_skipped=answer.follow_up_skipped,
         )
 
     def scorecard(self, row: InterviewSession) -> Scorecard:
@@ -109,4 +115,22 @@ class Snapshots:
 
 
 def answer_text(answer: Answer) -> str:
-    return "\n".join(p.text for p in answer.parts)
+    """Everything written for this item, follow-up reply included."""
+    return _join(answer.parts)
+
+
+def scored_text(answer: Answer) -> str:
+    """What the item is scored on: the whole answer, follow-up reply included, unless the
+    follow-up was skipped (then the first answer alone: skipping costs nothing)."""
+    if answer.follow_up_skipped:
+        return _join(answer.parts[: _cut(answer)])
+    return _join(answer.parts)
+
+
+def _cut(answer: Answer) -> int:
+    """Where the follow-up reply starts among the parts (the end when there was none)."""
+    return len(answer.parts) if answer.follow_up_from is None else answer.follow_up_from
+
+
+def _join(parts: Sequence[AnswerPart]) -> str:
+    return "\n".join(p.text for p in parts)

@@ -79,6 +79,17 @@ class Advance:
     next_item: ItemView | None
     scorecard: Scorecard | None
 
+    @property
+    def follow_up(self) -> bool:
+        """The answer was submitted and the interviewer asks a follow-up on the same item
+        (``next_item`` is that item, with ``follow_up`` set); nothing was scored yet."""
+        nxt = self.next_item
+        return (
+            nxt is not None
+            and nxt.follow_up is not None
+            and (nxt.position == self.finished_item.position)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerSaved:
@@ -107,6 +118,7 @@ class SessionSummary:
     items: int
     mean_score: float | None
     verdict: Score | None
+    ended_early: bool = False
 
 
 Event = TimedOut | ReminderDue

@@ -42,6 +42,10 @@ class InterviewActions(Protocol):
         self, interaction: discord.Interaction[Any], session_id: int
     ) -> None: ...
 
+    async def on_scenario(
+        self, interaction: discord.Interaction[Any], session_id: int, position: int
+    ) -> None: ...
+
     async def on_self_score(
         self, interaction: discord.Interaction[Any], session_id: int, position: int, score: int
     ) -> None: ...
@@ -55,8 +59,9 @@ class InterviewButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end|ask):(?P<sid>\d+):(?P<pos>\d+)",
 ):
-    def __init__(self, action: str, session_id: int, position: int) -> None:
-        label, style, emoji = _BUTTONS[action]
+    def __init__(self, action: str, session_id: int, position: int, label: str = "") -> None:
+        default_label, style, emoji = _BUTTONS[action]
+        label = label or default_label
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -77,6 +82,34 @@ class InterviewButton(
         await flow_of(interaction).on_button(
             interaction, self.action, self.session_id, self.position
         )
+
+
+class ScenarioButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"{PREFIX}:scenario:(?P<sid>\d+):(?P<pos>\d+)",
+):
+    """On a system-design phase: the question's full scenario, in a reply only the member sees.
+    It reads and changes nothing, so it is not part of the interview's own buttons."""
+
+    def __init__(self, session_id: int, position: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Scenario",
+                style=discord.ButtonStyle.secondary,
+                emoji="📋",
+                custom_id=f"{PREFIX}:scenario:{session_id}:{position}",
+            )
+        )
+        self.session_id, self.position = session_id, position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ScenarioButton:
+        return cls(int(match["sid"]), int(match["pos"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await flow_of(interaction).on_scenario(interaction, self.session_id, self.position)
 
 
 class RateYourselfButton(
@@ -138,14 +171,28 @@ class SelfScoreSelect(
         await flow_of(interaction).on_self_score(interaction, self.session_id, self.position, score)
 
 
-DYNAMIC_ITEMS = (InterviewButton, RateYourselfButton, SelfScoreSelect)
+DYNAMIC_ITEMS = (InterviewButton, ScenarioButton, RateYourselfButton, SelfScoreSelect)
 
 
-def question_view(session_id: int, position: int, *, clarify: bool = False) -> discord.ui.View:
+def question_view(
+    session_id: int,
+    position: int,
+    *,
+    clarify: bool = False,
+    follow_up: bool = False,
+    scenario: bool = False,
+) -> discord.ui.View:
+    """The item's buttons; during a follow-up, Skip passes only the follow-up. A clarify phase
+    also gets Ask (the interviewer); a system-design phase (``scenario``) gets a Scenario button,
+    on a second row."""
     view = discord.ui.View(timeout=None)
     for action in _BUTTONS:
-        if action != "ask" or clarify:
-            view.add_item(InterviewButton(action, session_id, position))
+        if action == "ask" and not clarify:
+            continue
+        label = "Skip follow-up" if follow_up and action == "skip" else ""
+        view.add_item(InterviewButton(action, session_id, position, label))
+    if scenario:
+        view.add_item(ScenarioButton(session_id, position))
     return view
 
 
