@@ -88,6 +88,10 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
     token = settings.token
     assert token
     async with open_app(settings, scope="discord", start_scheduler=False) as app:
+        if settings.shard_count is not None:
+            client_kwargs.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            client_kwargs.setdefault("shard_ids", list(settings.shard_ids))
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -23,9 +25,15 @@ if TYPE_CHECKING:
     from bot.features.interviews.flow import InterviewFlow
 
 log = logging.getLogger(__name__)
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per rate-limit key every 5 seconds
 
 
-class MockInterviewBot(commands.Bot):
+class MockInterviewBot(commands.AutoShardedBot):
+    """The bot. Always shard-aware: with no ``shard_count`` Discord says how many shards to run
+    (``GET /gateway/bot``) and this process runs them all; ``shard_ids`` runs a part of them, the
+    other processes running the rest over the same database. Sessions, jobs and views live in
+    the database, so an interaction may arrive on any shard of any process (DMs on shard 0)."""
+
     def __init__(
         self,
         app: App,
@@ -36,6 +44,8 @@ class MockInterviewBot(commands.Bot):
     ) -> None:
         # Default intents only: slash commands, buttons and modals need no privileged intent.
         client_kwargs.setdefault("intents", discord.Intents.default())
+        if client_kwargs.get("shard_ids") is not None:
+            client_kwargs["shard_ids"] = list(client_kwargs["shard_ids"])
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **client_kwargs)
         self.app = app
         self.flow: InterviewFlow  # set by the interviews feature, loaded first
@@ -43,6 +53,9 @@ class MockInterviewBot(commands.Bot):
         self._sync_guild_id = sync_guild_id
         self._sync_commands = sync_commands
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+        self._max_concurrency: int | None = None
+        self._identified_at: dict[int, float] = {}  # shard id -> its last IDENTIFY (monotonic)
+        self._identify_lock = asyncio.Lock()
 
     async def setup_hook(self) -> None:
         # Every feature package's commands module has ``setup``; interviews first, because the
@@ -75,6 +88,35 @@ class MockInterviewBot(commands.Bot):
             interaction = args[0]
             logs.remember([interaction.token, *typed_values(interaction.data, options=False)])
         super().dispatch(event_name, *args, **kwargs)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every shard but the first. Discord's rule is one IDENTIFY
+        # per 5 s per key ``shard_id % max_concurrency``: shards with different keys may
+        # identify together, which large bots (max_concurrency 16 and more) rely on to start.
+        async with self._identify_lock:
+            shard = shard_id or 0
+            if self._identified_at and self._max_concurrency is None:  # asked once, when needed
+                try:
+                    limits = await self.fetch_session_start_limits()
+                    self._max_concurrency = max(1, int(limits.max_concurrency))
+                except discord.DiscordException:
+                    self._max_concurrency = 1
+            concurrency = self._max_concurrency or 1
+            same_key = [
+                at
+                for other, at in self._identified_at.items()
+                if other % concurrency == shard % concurrency
+            ]
+            if same_key:
+                await asyncio.sleep(max(0.0, max(same_key) + IDENTIFY_INTERVAL - time.monotonic()))
+            self._identified_at[shard] = time.monotonic()
+
+    def gateway_connected(self) -> bool:
+        """Every shard of this process has a live gateway connection (for the health check)."""
+        if self.is_closed() or not self.is_ready():
+            return False
+        shards = self.shards
+        return bool(shards) and all(not s.is_closed() for s in shards.values())
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""

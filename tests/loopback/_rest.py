@@ -346,8 +346,11 @@ class RestApi:
         return data | {"icon": None, "interactions_endpoint_url": None}
 
     async def get_gateway(self, req: web.Request) -> JSON:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0}
+        limit["max_concurrency"] = self.fake.max_concurrency
+        return {"url": self.fake.gateway_url, "shards": self.fake.shard_count} | {
+            "session_start_limit": limit
+        }
 
     def _commands_scope(self, req: web.Request) -> int | None:
         if req.match_info["application_id"] != str(self.world.application_id):

@@ -52,6 +52,9 @@ class FakeDiscord(InteractionDriver):
         self.token = token
         self.callback_deadline = callback_deadline  # Discord drops interactions not answered in 3 s
         self.upload_limit = _limits.UPLOAD_LIMIT  # bytes per request, both ways (413 40005)
+        # GET /gateway/bot: the shards Discord recommends, and how many may IDENTIFY together
+        self.shard_count = 1
+        self.max_concurrency = 1
         self.world = World()
         self.world.emit = lambda event, data: self.gateway.dispatch(event, data)
         self.world.changed = self.notify
