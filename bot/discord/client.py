@@ -18,7 +18,7 @@ from discord.ext import commands
 import bot.features
 from bot import logs
 from bot.app import App
-from bot.discord.guard import describe, reply
+from bot.discord.guard import describe, record_interaction, reply
 from bot.discord.limits import typed_values
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class MockInterviewBot(commands.AutoShardedBot):
             # a handler logs later about this interaction's token or modal text (answers) is
             # redacted. Slash option values (topics, times, zones) are not secret.
             interaction = args[0]
+            interaction.extras["received_at"] = time.monotonic()  # latency metrics start here
             logs.remember([interaction.token, *typed_values(interaction.data, options=False)])
         super().dispatch(event_name, *args, **kwargs)
 
@@ -120,6 +121,11 @@ class MockInterviewBot(commands.AutoShardedBot):
         shards = self.shards
         return bool(shards) and all(not s.is_closed() for s in shards.values())
 
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: object
+    ) -> None:
+        record_interaction(interaction, ok=True)  # commands no guard wraps (/help); once only
+
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""
         self._closers.append(closer)
@@ -136,6 +142,7 @@ class MockInterviewBot(commands.AutoShardedBot):
     async def _on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
+        record_interaction(interaction, ok=False)
         log.error(
             "%s failed:\n%s", describe(interaction), "".join(traceback.format_exception(error))
         )

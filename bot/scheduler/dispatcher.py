@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.metrics import METRICS
 from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
 
@@ -232,6 +233,7 @@ class Scheduler:
             self._wake.clear()
             try:
                 due, next_at = await self._claim()
+                METRICS.jobs_claimed(due, self._clock.now())
                 for job in due:
                     if job.kind not in self._batch_handlers:
                         await self._fire(job)
@@ -318,6 +320,7 @@ class Scheduler:
                 await s.execute(delete(ScheduledJob).where(*_same(job)))
 
     async def _failed(self, job: Job, exc: Exception) -> None:
+        METRICS.job_failed(job.kind)
         now = self._clock.now()
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if job.attempts >= self._max_attempts:
