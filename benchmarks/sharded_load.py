@@ -10,8 +10,9 @@ Layouts (both by default): 2 processes x 2 shards (SHARD_COUNT=4, SHARD_IDS=0,1 
 3. ``--interviews`` members in as many guilds start ``/interview start`` at once; we time each
    from the INTERACTION_CREATE frame to the acknowledgement and to the first question in the
    member's thread (the message the member waits for);
-4. the first answer deadline of every interview is brought forward (``scheduled_jobs.due_at``
-   set to just before the daily minute: the bots' clocks cannot be moved from here);
+4. the first answer deadline of every interview is brought forward to the daily minute (its
+   ``scheduled_jobs`` row and ``answers.deadline_at``: the bots' clocks cannot be moved from
+   here, and their schedulers wake at the daily minute anyway);
 5. at the daily minute the fan-out starts; 2 s later one process (the one with shards 2,3, or
    the only one) is killed with SIGKILL and restarted 3 s later;
 6. once every channel has its post (or the time limit passed) and things settled, we count:
@@ -49,6 +50,7 @@ from bot.core.clock import SystemClock
 from bot.features.config.service import GuildSettingsService
 from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
+from bot.storage.models import Answer
 from tests.loopback import FakeChannel, FakeDiscord, FakeMember
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +115,8 @@ async def prepare(url: str, guilds: dict[int, Guild], daily_at: datetime) -> Non
 
 
 async def bring_deadlines_forward(url: str, due: datetime) -> int:
+    """Every interview's first answer deadline becomes ``due``: its job, and the answer row the
+    handler checks (a job whose answer is not due yet is a stale timer and is ignored)."""
     db = Database(url)
     try:
         async with db.transaction() as s:
@@ -120,6 +124,12 @@ async def bring_deadlines_forward(url: str, due: datetime) -> int:
                 update(ScheduledJob)
                 .where(ScheduledJob.kind == "interview.answer", ScheduledJob.key.like("%:0"))
                 .values(due_at=due)
+                .execution_options(synchronize_session=False)
+            )
+            await s.execute(
+                update(Answer)
+                .where(Answer.position == 0, Answer.status == "active")
+                .values(deadline_at=due)
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -212,8 +222,9 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 await fake.wait_until(lambda: fake.synced_commands(), 120, "command sync")
                 await asyncio.sleep(3.0)  # guild_ready_timeout (2 s) after the last GUILD_CREATE
                 startup = time.perf_counter() - started
-                results = await start_interviews(fake, guilds)
-                moved = await bring_deadlines_forward(url, daily_at - timedelta(seconds=1))
+                until = time.monotonic() + (daily_at - datetime.now(UTC)).total_seconds() - 5
+                results = await start_interviews(fake, guilds, until)
+                moved = await bring_deadlines_forward(url, daily_at)
                 wait = (daily_at - datetime.now(UTC)).total_seconds()
                 if wait < 0:
                     print(
@@ -261,13 +272,16 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
         await drop_database(args.database_url, name)
 
 
-async def start_interviews(fake: FakeDiscord, guilds: dict[int, Guild]) -> dict[str, object]:
+async def start_interviews(
+    fake: FakeDiscord, guilds: dict[int, Guild], until: float
+) -> dict[str, object]:
+    """All at once; wait for the first questions until ``until`` (monotonic) at the latest."""
     members = [(g.member, g.interviews) for g in guilds.values() if g.member and g.interviews]
     sent = [
         await fake.slash(m, ch, "interview", subcommand="start", options={"track": "technical"})
         for m, ch in members
     ]
-    deadline = time.monotonic() + 120
+    deadline = max(until, time.monotonic() + 10)
     firsts: dict[int, float] = {}
     while time.monotonic() < deadline and len(firsts) < len(sent):
         await asyncio.sleep(0.25)
@@ -351,7 +365,7 @@ async def main() -> None:
         args.guilds, args.interviews = 1_000, 200
     args.interviews = min(args.interviews, args.guilds)
     if args.lead is None:
-        args.lead = 45 + args.guilds / 200 + args.interviews / 20
+        args.lead = 30 + args.guilds / 100 + args.interviews / 4
     if not args.database_url.startswith("postgresql+asyncpg://"):
         parser.error(
             "needs PostgreSQL: --database-url postgresql+asyncpg://user@host/db (or TEST_DATABASE_URL)"
