@@ -45,8 +45,11 @@ _LAG_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 
 
 class DueJob(Protocol):
-    kind: str
-    due_at: datetime
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def due_at(self) -> datetime: ...
 
 
 class Metrics:

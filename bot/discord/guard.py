@@ -62,7 +62,8 @@ def record_interaction(interaction: discord.Interaction[Any], *, ok: bool) -> No
     extras["metrics_recorded"] = True
     started = extras.get("received_at", time.monotonic())
     command = interaction.command.qualified_name if interaction.command is not None else None
-    custom_id = (interaction.data or {}).get("custom_id")
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
     label = interaction_label(command, str(custom_id) if custom_id else None)
     METRICS.interaction_handled(label, time.monotonic() - started, ok=ok)
 
