@@ -1,10 +1,13 @@
 """Daily-question fan-out benchmark through the loopback fake (not part of the test run).
 
 1,000 guilds, one daily channel each, all set to post at 10:00 UTC. The fake Discord enforces
-Discord's rate limits (per-route buckets with 429 + retry_after, and 50 requests/s global), the
+Discord's rate limits (per-route buckets with 429 + retry_after, and 50 requests in any sliding
+second, globally), the
 bot runs with a FakeClock that is moved past 10:00 in one step, and we measure the time from
 that step until the last of the 1,000 posts reached the fake, against the floor of
-1,000 / 50 = 20 s. Then we count the posts per channel: every channel must have exactly one.
+1,000 / 50 = 20 s. Then we count the posts per channel: every channel must have exactly one,
+and print the bot's own peak of REST requests in one sliding second (what it sent, 429s
+included, and what the fake accepted: at most the global limit).
 
 The bot runs in this process (its clock must be moved from here); the fake's work at 50
 requests/s is small beside it.
@@ -99,6 +102,7 @@ async def main() -> None:
                         r for r in fake.requests if r.route == POST_ROUTE and r.status == 200
                     ]
                     started = time.perf_counter()
+                    started_mono = time.monotonic()
                     clock.set(datetime(2026, 1, 5, 10, 0, 1, tzinfo=UTC))
                     await fake.wait_until(
                         lambda: len(posts()) >= args.guilds, 600, "every daily post"
@@ -106,6 +110,10 @@ async def main() -> None:
                     elapsed = time.perf_counter() - started
                     await cog.scheduler.settled()
                     requests = fake.stats["requests"] - before
+                    peak_sent = fake.peak_requests_per_second(since=started_mono)
+                    peak_accepted = fake.peak_requests_per_second(
+                        since=started_mono, accepted_only=True
+                    )
                     limited = fake.stats["rate_limited"] - limited_before
                     async with app.db.reading() as s:
                         delivered = await s.scalar(
@@ -130,6 +138,10 @@ async def main() -> None:
     print(
         f"REST requests {requests}, of which 429 {limited}; deliveries marked delivered "
         f"{delivered}/{args.guilds}"
+    )
+    print(
+        f"bot's peak requests in one sliding second: {peak_sent} sent (429s included), "
+        f"{peak_accepted} accepted (limit {args.global_limit})"
     )
     print(f"missed channels {missed}, channels with more than one post {duplicated}")
     if problems:

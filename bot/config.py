@@ -14,15 +14,23 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "mlmock"
 DB_FILE = "mlmock.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SHARDS = 65_536  # far above any real bot; bounds what a typo can ask for
 
 
 class ConfigError(Exception):
@@ -39,7 +47,8 @@ def default_database_url(data_dir: Path | None = None) -> str:
 
 class Settings(BaseSettings):
     """``DATABASE_URL``, ``DATA_DIR``, ``BANK_PATH``, ``DISCORD_TOKEN``, ``DISCORD_GUILD_ID``,
-    ``LOG_LEVEL`` (environment first, then ``.env`` in the working directory)."""
+    ``LOG_LEVEL``, ``SHARD_COUNT``, ``SHARD_IDS``, ``METRICS_PORT`` (environment first, then
+    ``.env`` in the working directory)."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -56,6 +65,32 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, repr=False)
     discord_guild_id: int | None = None
     log_level: str = "INFO"
+    # Gateway sharding: both unset, Discord says how many shards (GET /gateway/bot) and this
+    # process runs them all; SHARD_COUNT alone runs every shard of that count here; with
+    # SHARD_IDS ("0,1") this process runs those shards only (several processes, one database).
+    shard_count: int | None = None
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    metrics_port: int | None = None  # Prometheus /metrics and /healthz; None: off
+
+    @field_validator("shard_count", "metrics_port", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and not value.strip().isdigit():
+            name = str(info.field_name).upper()
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [p.strip() for p in value.split(",")]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(
+                f"SHARD_IDS must be shard numbers separated by commas (e.g. 0,1), got {value!r}"
+            )
+        return tuple(int(p) for p in parts)
 
     @field_validator("discord_guild_id", mode="before")
     @classmethod
@@ -81,6 +116,27 @@ class Settings(BaseSettings):
                 "file, or unset it to use the bundled bank"
             )
         return value
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        count, ids, port = self.shard_count, self.shard_ids, self.metrics_port
+        if count is not None and not 1 <= count <= MAX_SHARDS:
+            raise ValueError(f"SHARD_COUNT must be between 1 and {MAX_SHARDS}, got {count}")
+        if ids is not None:
+            if count is None:
+                raise ValueError(
+                    "SHARD_IDS needs SHARD_COUNT (the total number of shards across every process)"
+                )
+            if too_big := sorted(i for i in ids if i >= count):
+                raise ValueError(
+                    f"SHARD_IDS must be below SHARD_COUNT ({count}): shard ids run from 0 to "
+                    f"{count - 1}, got {', '.join(map(str, too_big))}"
+                )
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"SHARD_IDS lists a shard twice: {', '.join(map(str, ids))}")
+        if port is not None and not 1 <= port <= 65_535:
+            raise ValueError(f"METRICS_PORT must be a TCP port (1-65535), got {port}")
+        return self
 
     @model_validator(mode="after")
     def _database(self) -> Settings:

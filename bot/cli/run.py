@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import logging
 
+    from bot.app import App
     from bot.config import Settings
+    from bot.discord.client import MockInterviewBot
+    from bot.metrics import OpsServer
 
 SHUTDOWN_GRACE_SECONDS = 10
 
@@ -99,7 +102,14 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
     ):
         if sole:  # claims a killed predecessor left are ours to run now, not after the lease
             await app.scheduler.release_stale_claims()
+        if settings.shard_count is not None:
+            client_kwargs.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            client_kwargs.setdefault("shard_ids", list(settings.shard_ids))
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
+        ops = ops_server(app, bot)  # database errors are counted from here on
+        if settings.metrics_port is not None:
+            await ops.start(settings.metrics_port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -122,3 +132,33 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
             except TimeoutError:
                 log.warning("some writes were still running after %ss", SHUTDOWN_GRACE_SECONDS)
             await asyncio.gather(runner, return_exceptions=True)
+        await ops.stop()
+
+
+def ops_server(app: App, bot: MockInterviewBot) -> OpsServer:
+    """/metrics and /healthz for this process (started when METRICS_PORT is set); counts the
+    database's errors from now on either way."""
+    from sqlalchemy import func, select, text
+
+    from bot.core.session import SessionStatus
+    from bot.metrics import METRICS, OpsServer
+    from bot.storage.models import InterviewSession
+
+    METRICS.watch_database(app.db.engine, app.db.read_engine)
+
+    async def ping() -> None:
+        async with app.db.reading() as s:
+            await s.execute(text("SELECT 1"))
+
+    async def open_interviews() -> int:
+        is_open = [SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value]
+        async with app.db.reading() as s:
+            query = select(func.count()).where(InterviewSession.status.in_(is_open))
+            return int(await s.scalar(query) or 0)
+
+    return OpsServer(
+        METRICS,
+        gateway_connected=bot.gateway_connected,
+        database_ping=ping,
+        open_interviews=open_interviews,
+    )

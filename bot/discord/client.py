@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -16,16 +18,24 @@ from discord.ext import commands
 import bot.features
 from bot import logs
 from bot.app import App
-from bot.discord.guard import describe, reply
+from bot.discord.guard import describe, record_interaction, reply
 from bot.discord.limits import typed_values
 
 if TYPE_CHECKING:
     from bot.features.interviews.flow import InterviewFlow
 
 log = logging.getLogger(__name__)
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per rate-limit key every 5 seconds
+# The tests look at what the identify hook waits, on their own clock, without waiting.
+_sleep, _now = asyncio.sleep, time.monotonic
 
 
-class MockInterviewBot(commands.Bot):
+class MockInterviewBot(commands.AutoShardedBot):
+    """The bot. Always shard-aware: with no ``shard_count`` Discord says how many shards to run
+    (``GET /gateway/bot``) and this process runs them all; ``shard_ids`` runs a part of them, the
+    other processes running the rest over the same database. Sessions, jobs and views live in
+    the database, so an interaction may arrive on any shard of any process (DMs on shard 0)."""
+
     def __init__(
         self,
         app: App,
@@ -36,6 +46,8 @@ class MockInterviewBot(commands.Bot):
     ) -> None:
         # Default intents only: slash commands, buttons and modals need no privileged intent.
         client_kwargs.setdefault("intents", discord.Intents.default())
+        if client_kwargs.get("shard_ids") is not None:
+            client_kwargs["shard_ids"] = list(client_kwargs["shard_ids"])
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **client_kwargs)
         self.app = app
         self.flow: InterviewFlow  # set by the interviews feature, loaded first
@@ -43,6 +55,9 @@ class MockInterviewBot(commands.Bot):
         self._sync_guild_id = sync_guild_id
         self._sync_commands = sync_commands
         self.tree.on_error = self._on_app_command_error  # type: ignore[method-assign]
+        self._max_concurrency: int | None = None
+        self._identified_at: dict[int, float] = {}  # shard id -> its last IDENTIFY (monotonic)
+        self._identify_lock = asyncio.Lock()
 
     async def setup_hook(self) -> None:
         # Every feature package's commands module has ``setup``; interviews first, because the
@@ -73,8 +88,43 @@ class MockInterviewBot(commands.Bot):
             # a handler logs later about this interaction's token or modal text (answers) is
             # redacted. Slash option values (topics, times, zones) are not secret.
             interaction = args[0]
+            interaction.extras["received_at"] = time.monotonic()  # latency metrics start here
             logs.remember([interaction.token, *typed_values(interaction.data, options=False)])
         super().dispatch(event_name, *args, **kwargs)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every shard but the first. Discord's rule is one IDENTIFY
+        # per 5 s per key ``shard_id % max_concurrency``: shards with different keys may
+        # identify together, which large bots (max_concurrency 16 and more) rely on to start.
+        async with self._identify_lock:
+            shard = shard_id or 0
+            if self._identified_at and self._max_concurrency is None:  # asked once, when needed
+                try:
+                    limits = await self.fetch_session_start_limits()
+                    self._max_concurrency = max(1, int(limits.max_concurrency))
+                except discord.DiscordException:
+                    self._max_concurrency = 1
+            concurrency = self._max_concurrency or 1
+            same_key = [
+                at
+                for other, at in self._identified_at.items()
+                if other % concurrency == shard % concurrency
+            ]
+            if same_key:
+                await _sleep(max(0.0, max(same_key) + IDENTIFY_INTERVAL - _now()))
+            self._identified_at[shard] = _now()
+
+    def gateway_connected(self) -> bool:
+        """Every shard of this process has a live gateway connection (for the health check)."""
+        if self.is_closed() or not self.is_ready():
+            return False
+        shards = self.shards
+        return bool(shards) and all(not s.is_closed() for s in shards.values())
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: object
+    ) -> None:
+        record_interaction(interaction, ok=True)  # commands no guard wraps (/help); once only
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the bot shuts down (features stop their background tasks)."""
@@ -92,6 +142,7 @@ class MockInterviewBot(commands.Bot):
     async def _on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
+        record_interaction(interaction, ok=False)
         log.error(
             "%s failed:\n%s", describe(interaction), "".join(traceback.format_exception(error))
         )

@@ -48,6 +48,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.metrics import METRICS
 from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
 
@@ -307,6 +308,7 @@ class Scheduler:
             try:
                 await self._renew_leases()
                 due, next_at = await self._claim(room)
+                METRICS.jobs_claimed(due, self._clock.now())
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
@@ -465,6 +467,7 @@ class Scheduler:
 
     async def _failed(self, jobs: list[Job], exc: Exception) -> None:
         for job in jobs:
+            METRICS.job_failed(job.kind)
             if job.attempts >= self._max_attempts:
                 log.error("job %s %s failed %d times; giving up", job.kind, job.key, job.attempts)
             else:

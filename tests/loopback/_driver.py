@@ -71,6 +71,7 @@ class InteractionResult:
         self.callback: Callback | None = None
         self.original: FakeMessage | None = None  # what @original designates
         self.followups: list[FakeMessage] = []
+        self.shards: list[int] = []  # the gateway shards it was dispatched on
 
     def __repr__(self) -> str:
         what = self.data.get("name") or self.data.get("custom_id")
@@ -276,8 +277,9 @@ class InteractionDriver:
         message: FakeMessage | None = None,
     ) -> InteractionResult:
         member = self._check_access(who, channel)
-        if not self.gateway.live_sessions:
-            raise InvalidInteraction("no bot is connected to the fake gateway")
+        if not self.gateway.sessions_for(channel.guild.id if channel.guild else None):
+            where = f"the shard of {channel.guild.name}" if channel.guild else "shard 0 (DMs)"
+            raise InvalidInteraction(f"no bot is connected to the fake gateway for {where}")
         ir = InteractionResult(self, itype, who.user, channel, data, message)
         guild, w = channel.guild, self.world
         payload: JSON = {
@@ -310,6 +312,8 @@ class InteractionDriver:
         ir.payload = payload
         self.interactions[ir.id] = ir
         self.interactions_by_token[ir.token] = ir
+        sessions = self.gateway.sessions_for(guild.id if guild else None)
+        ir.shards = sorted({s.shard[0] if s.shard else 0 for s in sessions})
         self.gateway.dispatch("INTERACTION_CREATE", payload, on_sent=ir.mark_sent)
         return ir
 

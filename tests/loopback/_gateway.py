@@ -1,4 +1,9 @@
-"""Gateway v10 of the loopback fake: JSON text frames; sessions survive a dropped socket."""
+"""Gateway v10 of the loopback fake: JSON text frames; sessions survive a dropped socket.
+
+Sharding as Discord does it: a session that IDENTIFYs with ``shard: [id, count]`` receives the
+guilds with ``(guild_id >> 22) % count == id`` only (READY, GUILD_CREATE and every event about
+them); events outside any guild (DMs) go to shard 0. A session without ``shard`` gets all.
+Several sessions (shards, processes) may be connected at once."""
 
 from __future__ import annotations
 
@@ -32,15 +37,25 @@ class Frame:
     on_sent: OnSent = None
 
 
+def shard_of(guild_id: int | None, count: int) -> int:
+    """Discord's routing rule; DMs (no guild) belong to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % count
+
+
 @dataclass(eq=False)
 class Session:
     id: str
     intents: int
+    shard: tuple[int, int] | None = None  # (shard id, shard count) from IDENTIFY
     frames: list[Frame] = field(default_factory=list)  # frames[i] has seq i + 1: resumes replay
     cursor: int = 0  # next frame to write to the socket
     ws: web.WebSocketResponse | None = None
     ended: bool = False  # closed by the client with 1000/1001, or invalidated
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wants(self, guild_id: int | None) -> bool:
+        """Does this session receive events of this guild (None: a DM)?"""
+        return self.shard is None or shard_of(guild_id, self.shard[1]) == self.shard[0]
 
 
 class Gateway:
@@ -52,6 +67,10 @@ class Gateway:
     @property
     def live_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if not s.ended]
+
+    def sessions_for(self, guild_id: int | None) -> list[Session]:
+        """The live sessions that receive this guild's events (None: DMs, shard 0)."""
+        return [s for s in self.live_sessions if s.wants(guild_id)]
 
     # -- connection ----------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -76,6 +95,10 @@ class Gateway:
                     if d.get("token") != self.fake.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    if op == 2 and (problem := _shard_problem(d.get("shard"))):
+                        self.fake.stats["invalid_shards"] += 1
+                        await ws.close(code=4010, message=problem.encode())
+                        break
                     session = self._identify(d) if op == 2 else self._resume(d, request.path)
                     if session is None:  # unknown session: the client must IDENTIFY again
                         await ws.send_str('{"op": 9, "d": false}')
@@ -99,11 +122,13 @@ class Gateway:
         return ws
 
     def _identify(self, d: JSON) -> Session:
-        session = Session(secrets.token_hex(16), int(d.get("intents", 0)))
+        shard = tuple(d["shard"]) if d.get("shard") is not None else None
+        session = Session(secrets.token_hex(16), int(d.get("intents", 0)), shard)  # type: ignore[arg-type]
         self.sessions[session.id] = session
         world = self.fake.world
         user = world.bot.payload() | {"verified": True, "mfa_enabled": False, "flags": 0}
-        guilds = [{"id": str(g), "unavailable": True} for g in world.guilds]
+        mine = [g for g in world.guilds.values() if session.wants(g.id)]
+        guilds = [{"id": str(g.id), "unavailable": True} for g in mine]
         ready: JSON = {"v": 10, "user": user, "guilds": guilds, "session_id": session.id}
         ready["resume_gateway_url"] = self.fake.gateway_url + "resume"
         ready["application"] = {"id": str(world.application_id), "flags": 0}
@@ -112,10 +137,12 @@ class Gateway:
         if d.get("shard") is not None:
             ready["shard"] = d["shard"]
         self._push(session, "READY", ready)
-        for guild in world.guilds.values():
+        for guild in mine:
             data = world.guild_create(guild, all_members=bool(session.intents & GUILD_MEMBERS))
             self._push(session, "GUILD_CREATE", data)
         self.fake.stats["identifies"] += 1
+        if shard is not None:
+            self.fake.stats[f"identifies_shard_{shard[0]}"] += 1
         return session
 
     def _resume(self, d: JSON, path: str) -> Session | None:
@@ -168,9 +195,10 @@ class Gateway:
         session.wakeup.set()
 
     def dispatch(self, event: str, data: JSON, on_sent: OnSent = None) -> int:
-        """Send an event to every live session whose intents want it. Returns how many got it."""
+        """Send an event to every live session of its guild's shard whose intents want it.
+        Returns how many got it."""
         count = 0
-        for session in self.live_sessions:
+        for session in self.sessions_for(event_guild(event, data)):
             shaped = _shape_for_intents(session.intents, event, data, self.fake.world.bot.id)
             if shaped is not None:
                 self._push(session, event, shaped, on_sent)
@@ -191,6 +219,26 @@ class Gateway:
             if session.ws is not None:
                 self._server_closed.add(session.ws)
                 await session.ws.close(code=1001)
+
+
+def event_guild(event: str, data: JSON) -> int | None:
+    """The guild an event is about (its shard receives it), or None for DMs."""
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    return int(data["guild_id"]) if data.get("guild_id") else None
+
+
+def _shard_problem(shard: Any) -> str | None:
+    """Why Discord would refuse this IDENTIFY's ``shard`` (close code 4010), or None."""
+    if shard is None:
+        return None
+    valid = (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )
+    return None if valid else "Invalid shard."
 
 
 def _shape_for_intents(intents: int, event: str, data: JSON, bot_id: int) -> JSON | None:

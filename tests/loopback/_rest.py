@@ -10,6 +10,7 @@ import logging
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -127,10 +128,27 @@ class RequestRecord:
     body: Any = None
     files: list[str] = field(default_factory=list)
 
+    @property
+    def global_limited(self) -> bool:
+        """Counted by Discord's global limit (interaction callbacks and webhooks are not)."""
+        return not self.route.split(" ", 1)[-1].startswith(("/interactions/", "/webhooks/"))
+
 
 @dataclass
 class RateLimits:
-    """Fixed-window buckets per route and major parameter, plus Discord's global limit."""
+    """Discord's limits as the bot meets them.
+
+    - Global: at most ``global_limit`` requests in ANY sliding ``global_window`` (not a fixed
+      window, which lets twice the limit through across a boundary). Interaction callbacks and
+      webhooks are exempt, as on Discord. A 429 carries ``X-RateLimit-Global: true`` and
+      ``X-RateLimit-Scope: global``, and ``retry_after`` until the oldest request leaves the
+      window.
+    - Per route and major parameter (channel, guild, webhook token): a bucket of ``route_limit``
+      requests that resets ``route_window`` seconds after its first request, with the headers
+      Discord sends (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``, ``-Reset-After``,
+      ``-Bucket``); its 429 has ``X-RateLimit-Scope: user``.
+    Requests answered 429 do not use up the limits.
+    """
 
     enabled: bool = False
     route_limit: int = 5
@@ -138,11 +156,15 @@ class RateLimits:
     global_limit: int = 50
     global_window: float = 1.0
     overrides: dict[str, tuple[int, float]] = field(default_factory=dict)  # route -> limit
+    clock: Callable[[], float] = time.monotonic
     _windows: dict[str, tuple[int, float]] = field(default_factory=dict)  # used, resets at
+    _global: deque[float] = field(default_factory=deque)  # accepted non-exempt requests
 
-    def take(self, key: str, limit: int, window: float) -> tuple[bool, int, float]:
-        """Use one request of `key`'s window: (allowed, remaining, seconds until reset)."""
-        now = time.monotonic()
+    def take(
+        self, key: str, limit: int, window: float, now: float | None = None
+    ) -> tuple[bool, int, float]:
+        """Use one request of `key`'s bucket: (allowed, remaining, seconds until reset)."""
+        now = self.clock() if now is None else now
         used, resets_at = self._windows.get(key, (0, 0.0))
         if now >= resets_at:
             used, resets_at = 0, now + window
@@ -150,25 +172,55 @@ class RateLimits:
         self._windows[key] = (used + allowed, resets_at)
         return allowed, max(limit - used - allowed, 0), resets_at - now
 
-    def check(self, key: str, major: str, *, exempt_from_global: bool) -> dict[str, str]:
-        """Headers for an allowed request; raises a 429 ApiError otherwise."""
+    def take_global(self, now: float | None = None) -> tuple[bool, float]:
+        """(allowed, seconds until one more request fits the sliding window)."""
+        now, window = self.clock() if now is None else now, self._global
+        while window and window[0] <= now - self.global_window:
+            window.popleft()
+        if len(window) < self.global_limit:
+            window.append(now)
+            return True, 0.0
+        return False, window[0] + self.global_window - now
+
+    def check(
+        self, key: str, major: str, *, exempt_from_global: bool, now: float | None = None
+    ) -> dict[str, str]:
+        """Headers for an allowed request; raises a 429 ApiError otherwise. ``now`` is the
+        request's arrival time (default: the clock)."""
         if not self.enabled:
             return {}
+        limit, window = self.overrides.get(key, (self.route_limit, self.route_window))
+        bucket = f"{key}:{major}"
+        used, resets_at = self._windows.get(bucket, (0, 0.0))
+        now = self.clock() if now is None else now
+        if now < resets_at and used >= limit:  # the route bucket is empty: no global use
+            headers = _bucket_headers(key, limit, 0, resets_at - now)
+            raise _too_many(resets_at - now, headers | {"X-RateLimit-Scope": "user"})
         if not exempt_from_global:
-            allowed, _, reset = self.take("global", self.global_limit, self.global_window)
+            allowed, retry = self.take_global(now)
             if not allowed:
                 raise _too_many(
-                    reset, {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+                    retry, {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
                 )
-        limit, window = self.overrides.get(key, (self.route_limit, self.route_window))
-        allowed, remaining, reset = self.take(f"{key}:{major}", limit, window)
-        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
-        headers |= {"X-RateLimit-Reset": f"{time.time() + reset:.3f}"}
-        headers |= {"X-RateLimit-Reset-After": f"{reset:.3f}"}
-        headers |= {"X-RateLimit-Bucket": hashlib.sha1(key.encode()).hexdigest()[:16]}
-        if not allowed:
-            raise _too_many(reset, headers | {"X-RateLimit-Scope": "user"})
-        return headers
+        _, remaining, reset = self.take(bucket, limit, window, now)
+        return _bucket_headers(key, limit, remaining, reset)
+
+
+def _bucket_headers(key: str, limit: int, remaining: int, reset: float) -> dict[str, str]:
+    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
+    headers |= {"X-RateLimit-Reset": f"{time.time() + reset:.3f}"}
+    headers |= {"X-RateLimit-Reset-After": f"{reset:.3f}"}
+    return headers | {"X-RateLimit-Bucket": hashlib.sha1(key.encode()).hexdigest()[:16]}
+
+
+def peak_per_window(times: list[float], window: float = 1.0) -> int:
+    """The most timestamps in any half-open interval [t, t + window) (a sliding window)."""
+    ordered, peak, first = sorted(times), 0, 0
+    for last, at in enumerate(ordered):
+        while ordered[first] <= at - window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
 
 
 def _too_many(reset: float, headers: dict[str, str]) -> ApiError:
@@ -231,7 +283,9 @@ class RestApi:
                 raise ApiError(*failure[1:])
             params = ("channel_id", "guild_id", "token", "interaction_id")
             major = next((req.match_info[p] for p in params if p in req.match_info), "")
-            headers = self.fake.rate_limits.check(key, major, exempt_from_global=webhook)
+            headers = self.fake.rate_limits.check(
+                key, major, exempt_from_global=webhook, now=record.at
+            )
             result = await handler(req)
             response = web.Response(status=204) if result is None else json_response(200, result)
         except ApiError as exc:
@@ -346,8 +400,11 @@ class RestApi:
         return data | {"icon": None, "interactions_endpoint_url": None}
 
     async def get_gateway(self, req: web.Request) -> JSON:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0}
+        limit["max_concurrency"] = self.fake.max_concurrency
+        return {"url": self.fake.gateway_url, "shards": self.fake.shard_count} | {
+            "session_start_limit": limit
+        }
 
     def _commands_scope(self, req: web.Request) -> int | None:
         if req.match_info["application_id"] != str(self.world.application_id):

@@ -301,8 +301,15 @@ class World:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, owner: FakeUser | None = None) -> FakeGuild:
+    def add_guild(
+        self, name: str, *, owner: FakeUser | None = None, shard: tuple[int, int] | None = None
+    ) -> FakeGuild:
+        """``shard=(id, count)`` picks an id that Discord routes to that shard."""
         gid = snowflake()
+        if shard is not None:  # move the timestamp part until (id >> 22) % count == shard id
+            stamp = gid >> 22
+            stamp += (shard[0] - stamp) % shard[1]
+            gid = (stamp << 22) | (gid & 0x3FFFFF)
         guild = FakeGuild(gid, name, (owner or self.owner).id)
         guild.roles.append(FakeRole(gid, "@everyone", EVERYONE_PERMISSIONS))
         self.guilds[gid] = guild

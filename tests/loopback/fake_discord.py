@@ -25,7 +25,7 @@ from discord.http import Route
 from . import _limits
 from ._driver import InteractionDriver, InteractionResult
 from ._gateway import Gateway
-from ._rest import RateLimits, RequestRecord, RestApi
+from ._rest import RateLimits, RequestRecord, RestApi, peak_per_window
 from ._world import JSON, FakeChannel, FakeGuild, FakeMember, FakeMessage, FakeRole, Who, World
 
 T = TypeVar("T")
@@ -54,6 +54,9 @@ class FakeDiscord(InteractionDriver):
         self.upload_limit = _limits.UPLOAD_LIMIT  # bytes per request, both ways (413 40005)
         # enforce_nonce: a repeated nonce within this many seconds returns the first message
         self.nonce_window = 300.0
+        # GET /gateway/bot: the shards Discord recommends, and how many may IDENTIFY together
+        self.shard_count = 1
+        self.max_concurrency = 1
         self.world = World()
         self.world.emit = lambda event, data: self.gateway.dispatch(event, data)
         self.world.changed = self.notify
@@ -296,6 +299,27 @@ class FakeDiscord(InteractionDriver):
             True, route_limit, route_window, global_limit, global_window, overrides or {}
         )
         return self.rate_limits
+
+    def peak_requests_per_second(
+        self,
+        *,
+        since: float = 0.0,
+        window: float = 1.0,
+        accepted_only: bool = False,
+        include_exempt: bool = False,
+    ) -> int:
+        """The most REST requests the bot sent in any sliding ``window`` seconds after ``since``
+        (a ``time.monotonic()`` value): the figure Discord's global limit (50/s) bounds. By
+        default only requests the global limit counts (not callbacks and webhooks), 429s
+        included; ``accepted_only`` leaves the 429s out."""
+        times = [
+            r.at
+            for r in self.requests
+            if r.at >= since
+            and (include_exempt or r.global_limited)
+            and not (accepted_only and r.status == 429)
+        ]
+        return peak_per_window(times, window)
 
     async def drop_gateway(
         self,
