@@ -61,6 +61,26 @@ def pct(values: list[float], q: int) -> float:
     )
 
 
+async def acked(fake: FakeDiscord, result: Any, failed: Timings, name: str) -> bool:
+    """Wait for the callback; False when Discord's window passed without one (the member sees
+    "This interaction failed" and tries again)."""
+    window = fake.callback_deadline + 0.5
+
+    def settled() -> bool:
+        late = result.sent_at is not None and time.monotonic() - result.sent_at > window
+        return result.callback is not None or late
+
+    while not settled():  # the fake wakes waiters on every change; re-check at least every 0.25 s
+        try:
+            await fake.wait_until(settled, 0.25, "a callback")
+        except AssertionError:
+            pass
+    if result.callback is None:
+        failed[name].append(1.0)
+        return False
+    return True
+
+
 def new_messages(fake: FakeDiscord, thread: Any, seen: int) -> FakeMessage | None:
     found = fake.messages_in(thread)
     return found[seen] if len(found) > seen else None
@@ -72,6 +92,7 @@ async def run_member(
     channel: Any,
     ack: Timings,
     felt: Timings,
+    failed: Timings,
     think: float,
     seed: int,
 ) -> None:
@@ -83,44 +104,60 @@ async def run_member(
 
     await pause()
     known = {t.id for t in fake.threads(channel)}
-    start = await fake.slash(
-        member,
-        channel,
-        "interview",
-        subcommand="start",
-        options={"track": "technical", "length": "short"},
-    )
+    began = None  # the member's first try: a failed try and its retry both count
+    while True:
+        start = await fake.slash(
+            member,
+            channel,
+            "interview",
+            subcommand="start",
+            options={"track": "technical", "length": "short"},
+        )
+        ok = await acked(fake, start, failed, "/interview start")
+        began = began or start.sent_at
+        if ok:
+            break
     await start.followup(0, timeout=TIMEOUT)  # "your interview is ready in ..."
     ack["/interview start"].append(start.handling_time or 0.0)
     thread = next(
         t for t in fake.threads(channel) if t.id not in known and member.user.id in t.members
     )
     first = await fake.wait_until(lambda: new_messages(fake, thread, 0), TIMEOUT, "question 1")
-    felt["first question"].append(first.created_mono - (start.sent_at or 0.0))
+    felt["first question"].append(first.created_mono - (began or 0.0))
     message = first
     while True:
         ids = message.custom_ids()
         answer_id = next(c for c in ids if c.startswith("mlmock:iv:answer:"))
         next_id = next(c for c in ids if c.startswith("mlmock:iv:next:"))
         await pause()
-        opened = await fake.click(member, message, answer_id)
-        modal = (await opened.response(TIMEOUT)).data
-        ack["Answer (opens modal)"].append(opened.handling_time or 0.0)
-        saved = await fake.submit_modal(member, thread, modal["custom_id"], {"answer": ANSWER})
+        while True:
+            opened = await fake.click(member, message, answer_id)
+            if not await acked(fake, opened, failed, "Answer (opens modal)"):
+                continue
+            modal = opened.callback.data
+            ack["Answer (opens modal)"].append(opened.handling_time or 0.0)
+            saved = await fake.submit_modal(member, thread, modal["custom_id"], {"answer": ANSWER})
+            if await acked(fake, saved, failed, "modal submit"):
+                break
         saved_message = await saved.final_message(TIMEOUT)
         ack["modal submit"].append(saved.handling_time or 0.0)
         felt["answer saved"].append(saved_message.updated_mono - (saved.sent_at or 0.0))
         await pause()
         seen = len(fake.messages_in(thread))
-        nxt = await fake.click(member, message, next_id)
-        await nxt.response(TIMEOUT)
+        began = None
+        while True:
+            nxt = await fake.click(member, message, next_id)
+            ok = await acked(fake, nxt, failed, "Next")
+            began = began or nxt.sent_at
+            if ok:
+                break
         ack["Next"].append(nxt.handling_time or 0.0)
         arrived = await fake.wait_until(
             lambda s=seen: new_messages(fake, thread, s), TIMEOUT, "the next question"
         )
         is_question = any(c.startswith("mlmock:iv:next:") for c in arrived.custom_ids())
         name = "next question" if is_question else "scorecard"
-        felt[name].append(arrived.created_mono - (nxt.sent_at or 0.0))
+        felt[name].append(arrived.created_mono - (began or 0.0))
         if not is_question:
             return
         message = arrived
@@ -159,7 +196,7 @@ async def main() -> None:
     if unknown:
         parser.error(f"unknown phase(s) {', '.join(sorted(unknown))}; use burst and/or paced")
     logging.basicConfig(level=logging.WARNING)
-    results: dict[str, tuple[Timings, Timings, float]] = {}
+    results: dict[str, tuple[Timings, Timings, Timings, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeDiscord() as fake:
             guild = fake.add_guild("Bench")
@@ -186,14 +223,15 @@ async def main() -> None:
                     think = args.think if phase == "paced" else 0.0
                     ack: Timings = defaultdict(list)
                     felt: Timings = defaultdict(list)
+                    failed: Timings = defaultdict(list)
                     t0 = time.perf_counter()
                     await asyncio.gather(
                         *(
-                            run_member(fake, m, channel, ack, felt, think, i)
+                            run_member(fake, m, channel, ack, felt, failed, think, i)
                             for i, m in enumerate(members)
                         )
                     )
-                    results[phase] = (ack, felt, time.perf_counter() - t0)
+                    results[phase] = (ack, felt, failed, time.perf_counter() - t0)
                 problems = [p for p in fake.problems() if "ERROR" in p or "unknown" in p.lower()]
             finally:
                 bot.terminate()
@@ -204,7 +242,7 @@ async def main() -> None:
     print("quiet baseline, /help one member at a time:")
     print(row("ack", quiet["ack"]))
     print(row("message", quiet["message"]))
-    for phase, (ack, felt, elapsed) in results.items():
+    for phase, (ack, felt, failed, elapsed) in results.items():
         pacing = (
             f"thinking {args.think:g} s (+-50 %) between actions"
             if phase == "paced"
@@ -222,6 +260,8 @@ async def main() -> None:
         print(" time to the message the member waits for (interaction -> message):")
         for name, values in felt.items():
             print(row(name, values, TARGETS[phase].get(name)))
+        lost = ", ".join(f"{name} {len(v)}" for name, v in failed.items()) or "none"
+        print(f"  interactions that failed (no callback within 3 s, clicked again): {lost}")
         worst = max(pct(v, 99) for v in felt.values())
         print(f"  worst p99 {worst * 1000:.1f} ms = {worst / base_msg:.1f}x quiet /help message")
     if problems:
