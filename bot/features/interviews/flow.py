@@ -7,6 +7,7 @@ anything that writes more than one message defers first.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -142,8 +143,11 @@ class InterviewFlow:
             )
             await self._send_item(interaction.followup, session.current, ephemeral=True)
             return
-        await self.service.set_channel(session.id, interaction.guild_id, channel.id)
-        await self._send_item(channel, session.current)
+        # The member waits for the question; recording the channel need not come first.
+        await asyncio.gather(
+            self.service.set_channel(session.id, interaction.guild_id, channel.id),
+            self._send_item(channel, session.current),
+        )
         note = f" ({why})" if why else ""
         await interaction.followup.send(
             f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
@@ -248,10 +252,12 @@ class InterviewFlow:
             await interaction.response.defer()
             op = self.service.submit if action == "next" else self.service.skip
             advance = await op(session_id, position=position)
-            await self._close_question_message(
-                interaction, "Submitted" if action == "next" else "Skipped"
+            await asyncio.gather(  # the next question need not wait for the old one to close
+                self._close_question_message(
+                    interaction, "Submitted" if action == "next" else "Skipped"
+                ),
+                self._after_advance(interaction.followup, advance, ephemeral=ephemeral),
             )
-            await self._after_advance(interaction.followup, advance, ephemeral=ephemeral)
         elif action == "end":
             await interaction.response.defer()
             card = await self.service.end(session_id)
