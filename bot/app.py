@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from bot.ai import AIInterviewer
 from bot.config import Settings
-from bot.core.bank import QuestionBank, bundled_bank_path, load_bank
+from bot.core.bank import QuestionBank, bundled_bank_path
+from bot.core.bank.compiled import load_bank_cached
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.features.config.service import GuildSettingsService
@@ -21,6 +22,8 @@ from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
+
+BANK_CACHE_DIR = "cache"
 
 
 class BankInvalid(Exception):
@@ -47,7 +50,9 @@ class App:
 
 def load_question_bank(settings: Settings) -> QuestionBank:
     path = settings.bank_path or bundled_bank_path()
-    result = load_bank([path], lint=False)  # style warnings are for authors, not for start-up
+    # Style warnings are for authors, not for start-up; an unchanged bank is read from the
+    # compiled cache in the data folder instead of being parsed and validated again.
+    result, _ = load_bank_cached([path], settings.effective_data_dir / BANK_CACHE_DIR)
     if not result.ok:
         errors = [p for p in result.problems if p.severity == "error"]
         shown = "\n".join(str(p) for p in errors[:20])

@@ -7,6 +7,7 @@ or only the guild's when the guild turned bundled questions off.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
@@ -68,6 +69,18 @@ class BankRegistry:
     ) -> tuple[Question, ...]:
         """Outside any guild (terminal practice): the bundled bank."""
         return self._bundled.select(track, topics, difficulties, exclude_ids)
+
+    def sample(
+        self,
+        track: Track | str,
+        topics: Iterable[str] | None = None,
+        difficulties: Iterable[Difficulty | str] | None = None,
+        exclude_ids: AbstractSet[str] = frozenset(),
+        avoid_topics: AbstractSet[str] = frozenset(),
+        rng: random.Random | None = None,
+    ) -> Question | None:
+        """Outside any guild (terminal practice): one draw from the bundled bank."""
+        return self._bundled.sample(track, topics, difficulties, exclude_ids, avoid_topics, rng)
 
     def topics(self, track: Track | str) -> list[str]:
         return self._bundled.topics(track)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.formats import InterviewFormat, Slot
 from bot.core.questions import Difficulty, Question, Track
@@ -28,6 +28,22 @@ class QuestionSource(Protocol):
     ) -> Sequence[Question]: ...
 
 
+@runtime_checkable
+class QuestionSampler(Protocol):
+    """A source that draws one question without listing the pool (cost independent of the
+    bank's size); ``QuestionBank`` and ``BankRegistry`` are samplers."""
+
+    def sample(
+        self,
+        track: Track,
+        topics: Collection[str] | None = None,
+        difficulties: Collection[Difficulty] | None = None,
+        exclude_ids: AbstractSet[str] = frozenset(),
+        avoid_topics: AbstractSet[str] = frozenset(),
+        rng: random.Random | None = None,
+    ) -> Question | None: ...
+
+
 def choose_questions(
     bank: QuestionSource,
     fmt: InterviewFormat,
@@ -38,6 +54,7 @@ def choose_questions(
     rng: random.Random | None = None,
 ) -> list[Question]:
     rng = rng or random.Random()
+    recent_ids = frozenset(recent_ids)
     chosen: list[Question] = []
     used_ids: set[str] = set()
     used_topics: set[str] = set()
@@ -61,7 +78,7 @@ def _pick(
     slot: Slot,
     topic: str | None,
     difficulty: Difficulty | None,
-    recent_ids: Collection[str],
+    recent_ids: frozenset[str],
     used_ids: set[str],
     used_topics: set[str],
     rng: random.Random,
@@ -79,7 +96,19 @@ def _pick(
     if not topic and slot.topics:
         attempts.append((None, wanted, False))
     for topic_filter, level, avoid_recent in attempts:
-        exclude = used_ids | set(recent_ids) if avoid_recent else used_ids
+        exclude = used_ids | recent_ids if avoid_recent else used_ids
+        if isinstance(bank, QuestionSampler):
+            found = bank.sample(
+                track,
+                topics=topic_filter,
+                difficulties=(level,) if level else None,
+                exclude_ids=exclude,
+                avoid_topics=used_topics,
+                rng=rng,
+            )
+            if found is not None:
+                return found
+            continue
         pool = bank.select(
             track,
             topics=topic_filter,

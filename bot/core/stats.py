@@ -149,6 +149,63 @@ def live_streak(current: int, last_date: date | None, today: date) -> int:
     return current
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreTotals:
+    """Counts and sums of the scores of a group of answers, by kind: what a database returns
+    from ``GROUP BY`` instead of one row per answer."""
+
+    track: str | None
+    topic: str
+    answers: int
+    automatic: tuple[int, float] = (0, 0.0)  # (count, sum)
+    self_score: tuple[int, float] = (0, 0.0)
+    peer: tuple[int, float] = (0, 0.0)
+
+
+def totals_of(answers: Iterable[ScoredAnswer]) -> list[ScoreTotals]:
+    """Per-answer records folded into totals (one per track and topic)."""
+    groups: dict[tuple[str | None, str], list[ScoredAnswer]] = defaultdict(list)
+    for a in answers:
+        groups[(a.track, a.topic)].append(a)
+
+    def kind(values: list[int]) -> tuple[int, float]:
+        return len(values), float(sum(values))
+
+    return [
+        ScoreTotals(
+            track,
+            topic,
+            len(group),
+            kind([a.automatic for a in group if a.automatic is not None]),
+            kind([a.self_score for a in group if a.self_score is not None]),
+            kind([a.peer for a in group if a.peer is not None]),
+        )
+        for (track, topic), group in groups.items()
+    ]
+
+
+def _merged_averages(
+    totals: Iterable[ScoreTotals], key: Callable[[ScoreTotals], str | None]
+) -> dict[str, KindAverages]:
+    sums: dict[str, list[list[float]]] = {}
+    for t in totals:
+        group = key(t)
+        if group is None:
+            continue
+        acc = sums.setdefault(group, [[0, 0.0], [0, 0.0], [0, 0.0]])
+        for slot, (count, total) in zip(acc, (t.automatic, t.peer, t.self_score), strict=True):
+            slot[0] += count
+            slot[1] += total
+
+    def avg(slot: list[float]) -> Average | None:
+        return Average(slot[1] / slot[0], int(slot[0])) if slot[0] else None
+
+    return {
+        name: KindAverages(avg(sums[name][0]), avg(sums[name][1]), avg(sums[name][2]))
+        for name in sorted(sums)
+    }
+
+
 def build_member_stats(
     sessions: Iterable[SessionRecord],
     session_answers: Sequence[ScoredAnswer],
@@ -157,28 +214,43 @@ def build_member_stats(
 ) -> MemberStats:
     """Sessions count once finished; every scored answer counts, daily answers included."""
     finished = [s for s in sessions if s.status == "finished"]
-    by_mode: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     for s in finished:
-        by_mode[s.track][s.mode] += 1
-    answers = [*session_answers, *daily_answers]
-    by_topic = averages_by(answers, lambda a: a.topic)
-    timeline = sorted(
-        (
-            SessionPoint(s.started_at, s.track, s.mean_score)
-            for s in finished
-            if s.mean_score is not None
-        ),
-        key=lambda p: p.started_at,
+        counts[(s.track, s.mode)] += 1
+    timeline = [
+        SessionPoint(s.started_at, s.track, s.mean_score)
+        for s in finished
+        if s.mean_score is not None
+    ]
+    return member_stats_from_totals(
+        counts, timeline, totals_of(session_answers), totals_of(daily_answers), streak
     )
+
+
+def member_stats_from_totals(
+    finished_sessions: Mapping[tuple[str, str], int],
+    timeline: Iterable[SessionPoint],
+    session_totals: Sequence[ScoreTotals],
+    daily_totals: Sequence[ScoreTotals],
+    streak: Streak,
+) -> MemberStats:
+    """The member's stats from aggregates: finished sessions per (track, mode), the finished
+    sessions' mean scores, and score totals per (track, topic) of interview and daily answers."""
+    by_mode: dict[str, dict[str, int]] = defaultdict(dict)
+    for (track, mode), count in sorted(finished_sessions.items()):
+        if count:
+            by_mode[track][mode] = count
+    totals = [*session_totals, *daily_totals]
+    by_topic = _merged_averages(totals, lambda t: t.topic)
     return MemberStats(
         sessions_by_track={t: dict(sorted(m.items())) for t, m in sorted(by_mode.items())},
-        by_track=averages_by(answers, lambda a: a.track),
+        by_track=_merged_averages(totals, lambda t: t.track),
         by_topic=by_topic,
         weakest=weakest_topics(by_topic),
         streak=streak,
-        timeline=timeline,
-        session_answers=len(session_answers),
-        daily_answers=len(daily_answers),
+        timeline=sorted(timeline, key=lambda p: p.started_at),
+        session_answers=sum(t.answers for t in session_totals),
+        daily_answers=sum(t.answers for t in daily_totals),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -100,3 +101,47 @@ def test_select_scales_with_matches_not_bank_size() -> None:
     picked = bank.select(Track.TECHNICAL, topics=["topic-7"], difficulties=[H])
     assert len(picked) == 200
     assert all(x.topic == "topic-7" and x.difficulty is H for x in picked)
+
+
+def test_sample_draws_only_from_the_selection(bank: QuestionBank) -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        found = bank.sample(Track.TECHNICAL, topics=["probability"], difficulties=[E], rng=rng)
+        assert found is not None and found.id in {"prob-1", "prob-2"}
+    assert bank.sample(Track.TECHNICAL, topics=["nothing"], rng=rng) is None
+    assert bank.sample(Track.SYSTEM_DESIGN, rng=rng) is None
+
+
+def test_sample_honours_exclusions_even_when_they_cover_most_of_the_pool() -> None:
+    many = QuestionBank(q(f"t{i}", "statistics", E) for i in range(1000))
+    keep = "t517"
+    excluded = frozenset(f"t{i}" for i in range(1000)) - {keep}
+    rng = random.Random(0)
+    for _ in range(20):
+        found = many.sample(Track.TECHNICAL, exclude_ids=excluded, rng=rng)
+        assert found is not None and found.id == keep
+    assert many.sample(Track.TECHNICAL, exclude_ids=excluded | {keep}, rng=rng) is None
+
+
+def test_sample_prefers_topics_not_used_yet_and_falls_back_to_them(bank: QuestionBank) -> None:
+    rng = random.Random(5)
+    drawn = {
+        bank.sample(Track.TECHNICAL, avoid_topics={"probability"}, rng=rng).id  # type: ignore[union-attr]
+        for _ in range(100)
+    }
+    assert drawn == {"stats-1", "stats-2"}
+    only_probability_left = frozenset({"stats-1", "stats-2"})
+    found = bank.sample(
+        Track.TECHNICAL, exclude_ids=only_probability_left, avoid_topics={"probability"}, rng=rng
+    )
+    assert found is not None and found.topic == "probability"
+
+
+def test_sample_is_uniform_over_the_pool() -> None:
+    # buckets of very different sizes: a draw must not favour the questions of a small bucket
+    questions = [q(f"a{i}", "a", E) for i in range(9)] + [q("b0", "b", H)]
+    bank = QuestionBank(questions)
+    rng = random.Random(11)
+    draws = [bank.sample(Track.TECHNICAL, rng=rng).id for _ in range(10_000)]  # type: ignore[union-attr]
+    share_of_b = draws.count("b0") / len(draws)
+    assert 0.07 < share_of_b < 0.13  # 1 question in 10

@@ -74,3 +74,23 @@ def test_user_filters_are_never_relaxed() -> None:
     chosen = choose_questions(bank, fmt, difficulty=Difficulty.HARD)
     assert [q.difficulty for q in chosen] == [Difficulty.HARD]
     assert choose_questions(bank, fmt, topic="zzz") == []
+
+
+def test_selection_through_the_bank_sampler_keeps_the_rules() -> None:
+    from bot.core.bank import QuestionBank
+
+    questions = technical_set(per_level=4, topics=("a", "b", "c", "d"))
+    bank = QuestionBank(questions)
+    fmt = build_format(Track.TECHNICAL, Length.STANDARD)
+    for seed in range(30):
+        chosen = choose_questions(bank, fmt, rng=random.Random(seed))
+        assert [q.difficulty.rank for q in chosen] == [0, 0, 1, 1, 1, 2, 2]
+        assert len({q.id for q in chosen}) == 7
+        assert len({q.topic for q in chosen[:4]}) == 4
+    small = QuestionBank(technical_set(per_level=2))
+    two = build_format(Track.TECHNICAL, Length.SHORT, questions=2)
+    for seed in range(20):
+        chosen = choose_questions(
+            small, two, difficulty=Difficulty.EASY, recent_ids={"t-easy-0"}, rng=random.Random(seed)
+        )
+        assert chosen[0].id == "t-easy-1"

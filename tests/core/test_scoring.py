@@ -131,3 +131,31 @@ def test_human_scores_take_precedence() -> None:
 )
 def test_verdict_thresholds(mean: float | None, verdict: Score | None) -> None:
     assert verdict_for(mean) == verdict
+
+
+def test_preparation_fills_the_caches_and_leaves_scores_unchanged() -> None:
+    from bot.core.bank import bundled_bank_path, load_bank
+    from bot.core.scoring import preparation, score_for
+    from bot.core.scoring.matching import compile_cue
+    from bot.core.scoring.scorer import _live_patterns, _prompt
+
+    def clear() -> None:
+        for cached in (compile_cue, _live_patterns, _prompt):
+            cached.cache_clear()
+
+    questions = load_bank([bundled_bank_path()], lint=False).questions[:12]
+    answer = "Overfitting shows as a train/validation gap; regularise and use cross-validation."
+    stages = [(q, phase) for q in questions for phase in (None, *(p.name for p in q.phases))]
+    clear()
+    cold = [score_for(q, answer, phase=phase) for q, phase in stages]
+    clear()
+    for q in questions:
+        for _ in preparation(q):
+            pass
+    compiled = compile_cue.cache_info().currsize
+    live = _live_patterns.cache_info()
+    assert compiled > len(questions) and live.currsize > 0
+    warm = [score_for(q, answer, phase=phase) for q, phase in stages]
+    assert warm == cold
+    assert compile_cue.cache_info().currsize == compiled  # scoring needed nothing new
+    assert _live_patterns.cache_info().misses == live.misses

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import random
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from itertools import accumulate
 from typing import Any, NoReturn
 
 from bot.core.questions import Difficulty, Question, Track
 
 _ALL_DIFFICULTIES = tuple(sorted(Difficulty, key=lambda d: d.rank))
 _Bucket = tuple[Track, str, Difficulty]
+# Random draws before ``sample`` falls back to listing the pool: a draw only misses when it hits
+# an excluded question, so this many misses in a row means the exclusions cover most of the pool.
+_DRAWS = 24
 
 
 class QuestionBank:
@@ -96,6 +102,55 @@ class QuestionBank:
                         found.extend(bucket)
         return tuple(found)
 
+    def sample(
+        self,
+        track: Track | str,
+        topics: Iterable[str] | None = None,
+        difficulties: Iterable[Difficulty | str] | None = None,
+        exclude_ids: AbstractSet[str] = frozenset(),
+        avoid_topics: AbstractSet[str] = frozenset(),
+        rng: random.Random | None = None,
+    ) -> Question | None:
+        """One question drawn uniformly from ``select(...)``, preferring topics not in
+        ``avoid_topics``; None when nothing matches.
+
+        Same distribution as ``rng.choice`` over the selected pool, but the cost depends on the
+        number of (topic, difficulty) buckets, not on the number of questions in them.
+        """
+        rng = rng or random.Random()
+        track = Track(track)
+        wanted_topics = self._topics.get(track, ()) if topics is None else sorted(set(topics))
+        wanted_levels = (
+            _ALL_DIFFICULTIES
+            if difficulties is None
+            else sorted({Difficulty(d) for d in difficulties}, key=lambda d: d.rank)
+        )
+        found: list[tuple[Question, ...]] = []
+        for topic in wanted_topics:
+            for level in wanted_levels:
+                bucket = self._buckets.get((track, topic, level))
+                if bucket:
+                    found.append(bucket)
+        fresh = [b for b in found if b[0].topic not in avoid_topics]
+        return _draw(fresh, exclude_ids, rng) or _draw(found, exclude_ids, rng)
+
     def with_questions(self, extra: Iterable[Question]) -> QuestionBank:
         """A new bank with ``extra`` added (e.g. a guild's own questions); ids must stay unique."""
         return QuestionBank((*self._questions, *extra))
+
+
+def _draw(
+    buckets: Sequence[tuple[Question, ...]], exclude_ids: AbstractSet[str], rng: random.Random
+) -> Question | None:
+    """A uniform draw over the questions of ``buckets`` that are not excluded."""
+    if not buckets:
+        return None
+    ends = list(accumulate(len(b) for b in buckets))
+    for _ in range(_DRAWS):
+        index = rng.randrange(ends[-1])
+        at = bisect_right(ends, index)
+        question = buckets[at][index - (ends[at - 1] if at else 0)]
+        if question.id not in exclude_ids:
+            return question
+    pool = [q for b in buckets for q in b if q.id not in exclude_ids]
+    return rng.choice(pool) if pool else None

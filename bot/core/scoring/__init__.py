@@ -28,7 +28,13 @@ from bot.core.scoring.scale import (
     verdict_for,
     weighted_mean,
 )
-from bot.core.scoring.scorer import MAX_SCORED_CHARS, cue_found, score_answer, score_for
+from bot.core.scoring.scorer import (
+    MAX_SCORED_CHARS,
+    cue_found,
+    preparation,
+    score_answer,
+    score_for,
+)
 
 __all__ = [
     "COVERAGE_THRESHOLDS",
@@ -41,6 +47,7 @@ __all__ = [
     "cue_found",
     "effective_score",
     "hint_cap",
+    "preparation",
     "score_answer",
     "score_for",
     "score_for_coverage",

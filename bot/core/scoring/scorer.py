@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from bot.core.questions import Misconception, Question, RubricPoint
@@ -277,3 +277,32 @@ def score_for(
         misconceptions = (*question.misconceptions, *matches[0].misconceptions)
         prompt = f"{question.prompt}\n\n{matches[0].prompt}"
     return score_answer(answer, rubric, hints_used, prompt=prompt, misconceptions=misconceptions)
+
+
+def preparation(question: Question) -> Iterator[None]:
+    """Compile what scoring an answer to ``question`` needs (its cues, its prompts and which cue
+    words they already say) into the scorer's caches, one cue per step.
+
+    A caller runs the steps ahead of the first answer (interleaved with other work between
+    steps), so scoring the answer later costs only the matching: compiling a question's cues
+    costs several times more than scoring one answer against them.
+    """
+    stages = [(question.prompt, question.rubric, question.misconceptions)]
+    stages += [
+        (f"{question.prompt}\n\n{p.prompt}", p.rubric, p.misconceptions) for p in question.phases
+    ]
+    for prompt, rubric, misconceptions in stages:
+        _prompt(prompt)
+        yield
+        for point in rubric:
+            for cue_text in point.cues:
+                _live_patterns(compile_cue(cue_text), prompt)
+                yield
+            for misconception in point.misconceptions:
+                for cue_text in misconception.cues:
+                    compile_cue(cue_text)
+                yield
+        for misconception in misconceptions:
+            for cue_text in misconception.cues:
+                compile_cue(cue_text)
+            yield

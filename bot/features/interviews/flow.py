@@ -7,6 +7,7 @@ anything that writes more than one message defers first.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -160,9 +161,11 @@ class InterviewFlow:
             )
             await self._send_item(interaction.followup, session.current, ephemeral=True)
             return
-        await self.service.set_channel(session.id, interaction.guild_id, channel.id)
-        await channel.send(await self._announcement(session))
-        await self._send_item(channel, session.current)
+        # The member waits for the question; recording the channel need not come first.
+        await asyncio.gather(
+            self.service.set_channel(session.id, interaction.guild_id, channel.id),
+            self._announce_and_send(channel, session),
+        )
         note = f" ({why})" if why else ""
         await interaction.followup.send(
             f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
@@ -171,6 +174,14 @@ class InterviewFlow:
         notice = await self.ai.notice(uid, interaction.guild_id) if self.ai else None
         if notice:  # once per member and server, before any answer is graded by the model
             await interaction.followup.send(notice, ephemeral=True)
+
+    async def _announce_and_send(
+        self, channel: discord.abc.Messageable, session: SessionView
+    ) -> None:
+        """The interview's shape, then its first question, in that order."""
+        await channel.send(await self._announcement(session))
+        assert session.current is not None
+        await self._send_item(channel, session.current)
 
     async def _announcement(self, session: SessionView) -> str:
         """What the interview holds and how it is timed, before the first question."""
@@ -310,8 +321,10 @@ class InterviewFlow:
                 note = "Submitted; a follow-up comes next" if advance.follow_up else "Submitted"
             else:
                 note = "Skipped"
-            await self._close_question_message(interaction, note)
-            await self._after_advance(interaction.followup, advance, ephemeral=ephemeral)
+            await asyncio.gather(  # the next question need not wait for the old one to close
+                self._close_question_message(interaction, note),
+                self._after_advance(interaction.followup, advance, ephemeral=ephemeral),
+            )
         elif action == "end":
             await interaction.response.defer()
             card = await self.service.end(session_id)

@@ -163,22 +163,20 @@ class InterviewService:
             follow_ups = follow_ups_by_default(length, mode)
         source = bank if bank is not None else self._bank
         fmt = build_format(track, length, questions=questions)
+        if fixed_questions is not None:
+            chosen = list(fixed_questions)
+        else:
+            # Choosing reads and computes only: outside the write transaction, so the single
+            # SQLite writer is held for the insert alone.
+            async with self._db.reading() as s:
+                recent = await rows.recent_question_ids(s, user_id, track)
+            chosen = choose_questions(
+                source, fmt, topic=topic, difficulty=difficulty, recent_ids=recent, rng=self._rng
+            )
         async with self._db.transaction() as s:
             existing = await rows.open_row(s, user_id)
             if existing is not None:
                 raise ActiveInterviewExists(self._snap.view(existing))
-            if fixed_questions is not None:
-                chosen = list(fixed_questions)
-            else:
-                recent = await rows.recent_question_ids(s, user_id, track)
-                chosen = choose_questions(
-                    source,
-                    fmt,
-                    topic=topic,
-                    difficulty=difficulty,
-                    recent_ids=recent,
-                    rng=self._rng,
-                )
             if not chosen:
                 raise NoQuestionsAvailable.matching(track, topic, difficulty)
             now = self._clock.now()
@@ -199,9 +197,11 @@ class InterviewService:
             s.add(row)
             await s.flush()
             scheduled = await self._ask(s, row, 0, now)
+            view = self._snap.view(row)  # built from the rows just written: no read back
         self._cache.remember(row)
         self._deadlines.committed(scheduled, ())
-        return await self.view(row.id)
+        self._marking.prepare(a.question_id for a in row.answers)
+        return view
 
     async def record_result(
         self,
@@ -359,6 +359,7 @@ class InterviewService:
             view = self._snap.view(row)
         self._cache.remember(row)
         self._deadlines.committed(scheduled, ())
+        self._marking.prepare(a.question_id for a in row.answers)
         return view
 
     async def set_self_score(self, session_id: int, position: int, score: int) -> Scorecard:

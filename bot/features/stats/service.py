@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
@@ -27,12 +27,12 @@ from bot.core.stats import (
     Metric,
     Period,
     Ranked,
-    ScoredAnswer,
-    SessionRecord,
+    ScoreTotals,
+    SessionPoint,
     Standing,
     Streak,
-    build_member_stats,
     live_streak,
+    member_stats_from_totals,
     period_start,
     rank_standings,
 )
@@ -111,73 +111,101 @@ class StatsService:
     async def member_stats(
         self, user_id: int | None, *, guild_id: int | None = None
     ) -> MemberStats:
-        """Everything the member did, or (``guild_id`` given) only what belongs to that guild."""
+        """Everything the member did, or (``guild_id`` given) only what belongs to that guild.
+
+        The database aggregates (counts and sums per question), so the work left in Python
+        grows with the questions the member met, not with their whole history."""
         if user_id is None:
-            return build_member_stats([], [], [], Streak(0, 0))
+            return member_stats_from_totals({}, [], [], [], Streak(0, 0))
         async with self._db.reading() as s:
-            sessions = await s.execute(self._sessions_query(user_id, guild_id))
+            counts = await s.execute(self._finished_counts_query(user_id, guild_id))
+            timeline = await s.execute(self._timeline_query(user_id, guild_id))
             answers = await s.execute(self._answers_query(user_id, guild_id))
             daily = await s.execute(self._daily_query(user_id, guild_id))
             streak_row = await s.get(StreakRow, user_id)
-        records = [SessionRecord(*row) for row in sessions]
-        scored = [
-            ScoredAnswer(track, self._topic(qid), auto, own, peer)
-            for qid, track, auto, own, peer in answers
-        ]
-        daily_scored = [self._daily_answer(qid, auto) for qid, auto in daily]
-        return build_member_stats(records, scored, daily_scored, self._streak(streak_row))
+            finished = {(track, mode): int(n) for track, mode, n in counts}
+            points = [SessionPoint(at, track, float(mean)) for at, track, mean in timeline]
+            scored = [
+                ScoreTotals(
+                    track,
+                    self._topic(qid),
+                    int(n),
+                    (int(auto_n), float(auto_sum or 0)),
+                    (int(own_n), float(own_sum or 0)),
+                    (int(peer_n), float(peer_sum or 0)),
+                )
+                for qid, track, n, auto_n, auto_sum, own_n, own_sum, peer_n, peer_sum in answers
+            ]
+            daily_scored = [
+                self._daily_totals(qid, int(n), float(total or 0)) for qid, n, total in daily
+            ]
+        return member_stats_from_totals(
+            finished, points, scored, daily_scored, self._streak(streak_row)
+        )
 
-    def _sessions_query(
-        self, user_id: int, guild_id: int | None
-    ) -> Select[str, str, str, float | None, datetime]:
+    def _mine(self, query: Any, user_id: int, guild_id: int | None) -> Any:
+        query = query.where(InterviewSession.user_id == user_id)
+        return query if guild_id is None else query.where(InterviewSession.guild_id == guild_id)
+
+    def _finished_counts_query(self, user_id: int, guild_id: int | None) -> Any:
+        query = select(InterviewSession.track, InterviewSession.mode, func.count()).where(
+            InterviewSession.status == SessionStatus.FINISHED.value
+        )
+        return self._mine(query, user_id, guild_id).group_by(
+            InterviewSession.track, InterviewSession.mode
+        )
+
+    def _timeline_query(self, user_id: int, guild_id: int | None) -> Any:
         query = select(
-            InterviewSession.track,
-            InterviewSession.mode,
-            InterviewSession.status,
-            InterviewSession.mean_score,
-            InterviewSession.started_at,
-        ).where(InterviewSession.user_id == user_id)
-        if guild_id is not None:
-            query = query.where(InterviewSession.guild_id == guild_id)
-        return query
+            InterviewSession.started_at, InterviewSession.track, InterviewSession.mean_score
+        ).where(
+            InterviewSession.status == SessionStatus.FINISHED.value,
+            InterviewSession.mean_score.is_not(None),
+        )
+        return self._mine(query, user_id, guild_id).order_by(
+            InterviewSession.started_at, InterviewSession.id
+        )
 
-    def _answers_query(
-        self, user_id: int, guild_id: int | None
-    ) -> Select[str, str, int | None, int | None, int | None]:
+    def _answers_query(self, user_id: int, guild_id: int | None) -> Any:
         query = (
             select(
                 Answer.question_id,
                 InterviewSession.track,
-                Answer.auto_score,
-                Answer.self_score,
-                Answer.peer_score,
+                func.count(),
+                func.count(Answer.auto_score),
+                func.sum(Answer.auto_score),
+                func.count(Answer.self_score),
+                func.sum(Answer.self_score),
+                func.count(Answer.peer_score),
+                func.sum(Answer.peer_score),
             )
             .join(InterviewSession, Answer.session_id == InterviewSession.id)
-            .where(InterviewSession.user_id == user_id, Answer.status.in_(ANSWERED))
+            .where(Answer.status.in_(ANSWERED))
         )
-        if guild_id is not None:
-            query = query.where(InterviewSession.guild_id == guild_id)
-        return query
+        return self._mine(query, user_id, guild_id).group_by(
+            Answer.question_id, InterviewSession.track
+        )
 
-    def _daily_query(self, user_id: int, guild_id: int | None) -> Select[str, int]:
-        query = select(DailyAnswer.question_id, DailyAnswer.auto_score).where(
-            DailyAnswer.user_id == user_id
-        )
+    def _daily_query(self, user_id: int, guild_id: int | None) -> Any:
+        query = select(
+            DailyAnswer.question_id, func.count(), func.sum(DailyAnswer.auto_score)
+        ).where(DailyAnswer.user_id == user_id)
         if guild_id is not None:
             query = query.join(DailyDelivery, DailyAnswer.delivery_id == DailyDelivery.id).where(
                 *_guild_delivery(guild_id)
             )
-        return query
+        return query.group_by(DailyAnswer.question_id)
 
     def _topic(self, question_id: str) -> str:
         question = self._bank.get(question_id)
         return question.topic if question else UNKNOWN_TOPIC
 
-    def _daily_answer(self, question_id: str, auto_score: int) -> ScoredAnswer:
+    def _daily_totals(self, question_id: str, count: int, total: float) -> ScoreTotals:
+        """Daily answers always carry an automatic score."""
         question = self._bank.get(question_id)
         if question is None:
-            return ScoredAnswer(None, UNKNOWN_TOPIC, auto_score)
-        return ScoredAnswer(question.track.value, question.topic, auto_score)
+            return ScoreTotals(None, UNKNOWN_TOPIC, count, (count, total))
+        return ScoreTotals(question.track.value, question.topic, count, (count, total))
 
     def _streak(self, row: StreakRow | None) -> Streak:
         if row is None:
