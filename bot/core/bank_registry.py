@@ -82,7 +82,9 @@ class BankRegistry:
         *,
         use_bundled: bool = True,
     ) -> None:
-        self._guild_questions[guild_id] = QuestionBank(active)
+        # A prebuilt bank (e.g. indexed in a worker thread) is taken as is.
+        bank = active if isinstance(active, QuestionBank) else QuestionBank(active)
+        self._guild_questions[guild_id] = bank
         for q in retired:
             self._retired[q.id] = q
         if use_bundled:
