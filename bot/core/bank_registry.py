@@ -38,6 +38,10 @@ class BankRegistry:
                 return found
         return self._retired.get(question_id)
 
+    def guild(self, guild_id: int) -> QuestionBank | None:
+        """The guild's own active questions, or None if the guild was never set."""
+        return self._guild_questions.get(guild_id)
+
     def known_ids(self) -> dict[str, str]:
         """Every id in use (bundled, guild, retired) and where it is defined."""
         ids = {q.id: q.origin or "bundled bank" for q in self._bundled}

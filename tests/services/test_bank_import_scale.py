@@ -83,6 +83,12 @@ async def test_a_big_file_into_a_big_bank_adds_updates_and_reports_progress(
     reworded = bank.get(updated[0])
     assert reworded is not None and reworded.prompt == f"Reworded {updated[0]}"
     assert "theirs" not in bank and registry.get("theirs") is not None
+    merged = registry.guild(GUILD)  # updated in place, without reading the guild's rows again
+    assert merged is not None and [q.id for q in merged] == list(own)
+    await service.sync_guild(GUILD)  # the same as a full read of the rows
+    reread = registry.guild(GUILD)
+    assert reread is not None and list(reread) == list(merged)
+    assert {q.origin for q in merged} == {f"server {GUILD}"}
 
     stages = [p.stage for p in seen]
     assert stages == sorted(stages, key=["checking", "saving", "loading"].index)
@@ -91,7 +97,7 @@ async def test_a_big_file_into_a_big_bank_adds_updates_and_reports_progress(
     assert checking[-1] == (1000, 1000) and 5 <= len(checking) <= 11
     assert [d for d, _ in checking] == sorted(d for d, _ in checking)
     assert saving[-1] == (1000, 1000) and [d for d, _ in saving] == sorted(d for d, _ in saving)
-    assert [(p.done, p.total) for p in seen if p.stage == "loading"] == [(0, 2600)]
+    assert [(p.done, p.total) for p in seen if p.stage == "loading"] == [(0, 900)]
 
 
 async def test_a_small_file_reports_no_progress_and_a_refused_one_changes_nothing(

@@ -4,6 +4,7 @@ questions can draw from."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -64,6 +65,32 @@ class RegistrySync:
         config = await self._settings.get(guild_id)
         bank, retired = await asyncio.to_thread(_rebuild, guild_id, found, self._banks.bundled)
         self._banks.set_guild(guild_id, bank, retired, use_bundled=config.bundled_questions)
+
+    async def merge(self, guild_id: int, changed: Sequence[Question]) -> None:
+        """Put a guild's new or updated active questions into the registry without reading
+        the guild's other rows (the caller holds the guild's lock, and every write of a
+        guild's questions goes through this feature, so the registry matches the rows). Costs
+        the changed questions plus one re-index; a guild not loaded yet is read in full."""
+        current = self._banks.guild(guild_id)
+        if current is None:
+            await self.refresh(guild_id)
+            return
+        origin = f"server {guild_id}"
+        changed = [dataclasses.replace(q, origin=origin) for q in changed]
+        config = await self._settings.get(guild_id)
+        bank = await asyncio.to_thread(_merged, current, changed)
+        if self._banks.guild(guild_id) is not current:  # refreshed meanwhile: read it again
+            await self.refresh(guild_id)
+            return
+        self._banks.set_guild(guild_id, bank, use_bundled=config.bundled_questions)
+
+
+def _merged(current: QuestionBank, changed: Sequence[Question]) -> QuestionBank:
+    """``current`` with ``changed`` replacing the questions of the same id in place, and the
+    others appended (the order of their rows: updates keep their row, new rows come last)."""
+    by_id = {q.id: q for q in changed}
+    kept = [by_id.pop(q.id, q) for q in current]
+    return QuestionBank([*kept, *by_id.values()])
 
 
 def _rebuild(

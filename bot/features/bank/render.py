@@ -171,7 +171,7 @@ def import_progress(progress: ImportProgress) -> str:
         return f"Checking {done:,} of {total:,} questions…"
     if progress.stage == "saving":
         return f"Saving {done:,} of {total:,} questions…"
-    return f"Saved. Updating this server's bank ({total:,} questions) for interviews…"
+    return f"Saved {total:,} new or changed questions; updating this server's bank…"
 
 
 def clip_message(text: str) -> str:

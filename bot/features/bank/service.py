@@ -367,9 +367,10 @@ class BankAdminService:
                 steps,
             )
             if report.added or report.updated:
-                await self._registry.refresh(
-                    guild_id, lambda count: steps.always("loading", 0, count)
-                )
+                written = set(report.added) | set(report.updated)
+                changed = [q for q in result.questions if q.id in written]
+                steps.always("loading", 0, len(changed))
+                await self._registry.merge(guild_id, changed)
         return report
 
     async def export_yaml(self, guild_id: int) -> tuple[str, int]:
