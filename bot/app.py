@@ -80,6 +80,7 @@ async def open_app(
     try:
         if migrate:
             await db.migrate()
+        await db.check_writable()
         clock = clock or SystemClock()
         scheduler = Scheduler(db, clock, scope)
         interviews = InterviewService(db, banks, clock, scheduler, rng=rng)

@@ -218,7 +218,9 @@ def _check_database_url(url: str) -> None:
         )
     if scheme.startswith("sqlite"):
         database = rest[1:] if rest.startswith("/") else rest  # sqlite:///rel, sqlite:////abs
-        database = database.split("?", 1)[0]
+        database, _, query = database.partition("?")
+        if "uri=true" in query:  # file:/path?mode=ro&uri=true: the path is after "file:"
+            database = database.removeprefix("file:")
         if database and database != ":memory:" and "mode=memory" not in rest:
             _check_writable(
                 Path(database).expanduser().parent,

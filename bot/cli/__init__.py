@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     from bot.config import ConfigError
+    from bot.storage.problems import DatabaseUnavailable
 
     try:
         return func(args)
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ConfigError as exc:
         print(f"{parser.prog}: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"{parser.prog}: database error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

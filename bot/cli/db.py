@@ -27,16 +27,22 @@ def _url() -> str:
 
 def _upgrade(args: argparse.Namespace) -> int:
     from bot.storage.database import upgrade_sync
+    from bot.storage.problems import explained
 
-    upgrade_sync(_url(), args.revision)
+    url = _url()
+    with explained(url):
+        upgrade_sync(url, args.revision)
     print(f"database migrated to {args.revision}")
     return 0
 
 
 def _downgrade(args: argparse.Namespace) -> int:
     from bot.storage.database import downgrade_sync
+    from bot.storage.problems import explained
 
-    downgrade_sync(_url(), args.revision)
+    url = _url()
+    with explained(url):
+        downgrade_sync(url, args.revision)
     print(f"database migrated down to {args.revision}")
     return 0
 
@@ -45,6 +51,9 @@ def _current(args: argparse.Namespace) -> int:
     from alembic import command
 
     from bot.storage.database import alembic_config
+    from bot.storage.problems import explained
 
-    command.current(alembic_config(_url()))
+    url = _url()
+    with explained(url):
+        command.current(alembic_config(url))
     return 0

@@ -39,6 +39,10 @@ class BankRegistry:
                 return found
         return self._retired.get(question_id)
 
+    def guild(self, guild_id: int) -> QuestionBank | None:
+        """The guild's own active questions, or None if the guild was never set."""
+        return self._guild_questions.get(guild_id)
+
     def known_ids(self) -> dict[str, str]:
         """Every id in use (bundled, guild, retired) and where it is defined."""
         ids = {q.id: q.origin or "bundled bank" for q in self._bundled}
@@ -95,7 +99,9 @@ class BankRegistry:
         *,
         use_bundled: bool = True,
     ) -> None:
-        self._guild_questions[guild_id] = QuestionBank(active)
+        # A prebuilt bank (e.g. indexed in a worker thread) is taken as is.
+        bank = active if isinstance(active, QuestionBank) else QuestionBank(active)
+        self._guild_questions[guild_id] = bank
         for q in retired:
             self._retired[q.id] = q
         if use_bundled:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage import locks
+from bot.storage.problems import explained
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -87,9 +88,24 @@ class Database:
             yield session
 
     async def migrate(self, revision: str = "head") -> None:
-        await asyncio.to_thread(
-            upgrade_sync, self.url.render_as_string(hide_password=False), revision
-        )
+        """Upgrade the schema; a database that cannot be reached or written raises
+        ``DatabaseUnavailable`` (one line naming the fix)."""
+        with explained(self.url):
+            await asyncio.to_thread(
+                upgrade_sync, self.url.render_as_string(hide_password=False), revision
+            )
+
+    async def check_writable(self) -> None:
+        """Fail at start, not at the first answer, when the database cannot be written: on
+        SQLite rewrite one header field with its own value (a real write: a read-only file or
+        folder fails it, even for root); on PostgreSQL connect."""
+        with explained(self.url):
+            async with self.transaction() as s:
+                if self.is_sqlite:
+                    version = await s.scalar(text("PRAGMA user_version"))
+                    await s.execute(text(f"PRAGMA user_version = {int(version or 0)}"))
+                else:
+                    await s.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -119,6 +135,8 @@ def alembic_config(url: str) -> Any:
 def ensure_sqlite_dir(url: str) -> None:
     parsed = make_url(url)
     database = parsed.database or ""
+    if parsed.query.get("uri") == "true":  # file:/path?mode=ro: the path is after "file:"
+        database = database.removeprefix("file:")
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -21,6 +21,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 BANK_PATH_ENV = "BANK_PATH"
 _TRACK_FOLDERS = frozenset(t.value for t in Track)
 _NO_IDS: Mapping[str, str] = MappingProxyType({})
+Progress = Callable[[int, int], None]  # (question entries checked, entries to check)
 
 
 def bundled_bank_path() -> Path:
@@ -83,18 +84,24 @@ def load_bank(paths: Iterable[Path | str], *, lint: bool = True) -> BankLoadResu
 
 
 def parse_questions(
-    text: str, filename: str, known_ids: Mapping[str, str] = _NO_IDS, *, lint: bool = False
+    text: str,
+    filename: str,
+    known_ids: Mapping[str, str] = _NO_IDS,
+    *,
+    lint: bool = False,
+    progress: Progress | None = None,
 ) -> BankLoadResult:
     """Validate one YAML document (e.g. an uploaded file) without the folder/file-name checks.
 
     ``known_ids`` maps ids that already exist (in the bank) to where they come from; reusing one
     is reported as a duplicate. ``lint`` adds the weak-cue warnings (off by default: uploads and
-    forms report errors only).
+    forms report errors only). ``progress(done, total)`` is called after each question entry
+    (from the calling thread; it should be cheap).
     """
     log = ProblemLog()
     ctx = Context(filename, dict(known_ids), log, lint=lint)
     with gc_paused():
-        questions, checked = _parse(text, ctx)
+        questions, checked = _parse(text, ctx, progress)
     return _result(questions, log, (filename,), checked)
 
 
@@ -125,7 +132,7 @@ def _read_text(path: Path, ctx: Context) -> str | None:
         return None
 
 
-def _parse(text: str, ctx: Context) -> tuple[list[Question], int]:
+def _parse(text: str, ctx: Context, progress: Progress | None = None) -> tuple[list[Question], int]:
     """Compose one document (keeping positions) and validate it; a syntax error is one problem.
 
     A document over the size limit, or one the bounded composer refused (aliases, custom tags,
@@ -163,7 +170,7 @@ def _parse(text: str, ctx: Context) -> tuple[list[Question], int]:
         return [], 0
     if not clean:
         return [], 0
-    return build_document(root, ctx)
+    return build_document(root, ctx, progress)
 
 
 def _report_mark(ctx: Context, mark: yaml.Mark | None, message: str) -> None:

@@ -12,7 +12,7 @@ misconceptions), `phases` (system design), `lint` (warnings); all limits are in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -253,8 +253,11 @@ def build_question(node: Node, ctx: Context) -> Question | None:
     )
 
 
-def build_document(root: Node | None, ctx: Context) -> tuple[list[Question], int]:
-    """Validate a whole composed file: the valid questions and how many entries were checked."""
+def build_document(
+    root: Node | None, ctx: Context, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Question], int]:
+    """Validate a whole composed file: the valid questions and how many entries were checked;
+    ``progress(done, total)`` is called after each entry."""
     if root is None:
         ctx.report_at(1, 1, "file is empty (expected a mapping with a 'questions' list)")
         return [], 0
@@ -279,10 +282,13 @@ def build_document(root: Node | None, ctx: Context) -> tuple[list[Question], int
             "were checked",
         )
     questions = []
-    for item in entries.value[:QUESTIONS_PER_FILE]:
+    todo = entries.value[:QUESTIONS_PER_FILE]
+    for done, item in enumerate(todo, 1):
         question = build_question(item, ctx)
         if question is not None:
             questions.append(question)
+        if progress is not None:
+            progress(done, len(todo))
     ctx.qid = None
     ctx.prompt = NO_PROMPT
     return questions, min(len(entries.value), QUESTIONS_PER_FILE)

@@ -9,7 +9,7 @@ import discord
 
 from bot.core.questions import Question, RubricPoint
 from bot.discord.render import EMBED_TOTAL_LIMIT, FIELD_LIMIT, clip, timestamp
-from bot.features.bank.types import AuditView, Page, Suggestion
+from bot.features.bank.types import AuditView, ImportProgress, Page, Suggestion
 from bot.features.bank.views import QUESTION_FIELDS
 
 MESSAGE_LIMIT = 2000
@@ -162,6 +162,16 @@ def problems_text(header: str, problems: Sequence[str], limit: int = MESSAGE_LIM
     body = "\n".join(f"- {p}" for p in problems)
     text = f"{header}\n{body}"
     return text if len(text) <= limit else None
+
+
+def import_progress(progress: ImportProgress) -> str:
+    """The deferred reply while a big import runs."""
+    done, total = progress.done, progress.total
+    if progress.stage == "checking":
+        return f"Checking {done:,} of {total:,} questions…"
+    if progress.stage == "saving":
+        return f"Saving {done:,} of {total:,} questions…"
+    return f"Saved {total:,} new or changed questions; updating this server's bank…"
 
 
 def clip_message(text: str) -> str:

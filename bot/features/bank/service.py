@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.bank import dump_questions, parse_questions
+from bot.core.bank import BankLoadResult, dump_questions, parse_questions
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.questions import Track
@@ -38,6 +39,7 @@ from bot.features.bank.form import (
     question_of,
 )
 from bot.features.bank.importing import apply_import
+from bot.features.bank.progress import ImportSteps, Listener
 from bot.features.bank.registry_sync import RegistrySync
 from bot.features.bank.types import (
     ACTIVE,
@@ -80,7 +82,8 @@ class BankAdminService:
         self._settings = settings
         self.catalog = Catalog(db, banks, settings)
         self._registry = RegistrySync(db, banks, settings)
-        self._locks: dict[int, asyncio.Lock] = {}
+        # One lock per guild while someone holds it (weak values: idle guilds cost nothing).
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- registry ---------------------------------------------------------------------------
 
@@ -105,20 +108,18 @@ class BankAdminService:
 
     @asynccontextmanager
     async def _locked(self, guild_id: int) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(guild_id, asyncio.Lock())
+        lock = self._locks.get(guild_id)
+        if lock is None:
+            lock = self._locks[guild_id] = asyncio.Lock()
         async with lock:
             yield
 
     async def _ids(self, s: AsyncSession, guild_id: int) -> rows.Ids:
-        known = dict(self._banks.known_ids())
-        owners = {q.id: "the bundled bank" for q in self._banks.bundled}
-        found = await s.execute(
-            select(GuildQuestion.question_id, GuildQuestion.guild_id, GuildQuestion.status)
-        )
-        for question_id, owner_guild, status in found:
-            owners[question_id] = rows.owner_text(owner_guild == guild_id, status)
-        known.update(owners)  # the validator's "first defined at" then names the owner
-        return rows.Ids(known, owners)
+        found = await rows.id_owners(s)
+        return rows.ids_in_use(self._banks.known_ids(), self._bundled_ids(), found, guild_id)
+
+    def _bundled_ids(self) -> list[str]:
+        return [q.id for q in self._banks.bundled]
 
     # -- adding and editing -----------------------------------------------------------------
 
@@ -318,20 +319,38 @@ class BankAdminService:
     # -- import and export ------------------------------------------------------------------
 
     async def import_yaml(
-        self, guild_id: int, actor_id: int | None, filename: str, text: str
+        self,
+        guild_id: int,
+        actor_id: int | None,
+        filename: str,
+        text: str,
+        progress: Listener | None = None,
     ) -> ImportReport:
         """All or nothing. New ids are added; ids of this guild's active questions are updated
         in place (an upsert); ids owned by the bundled bank, another guild, or one of this
-        guild's retired or pending questions are errors."""
+        guild's retired or pending questions are errors.
+
+        Linear in the file and the banks, and the CPU work (checking the ids in use, validating,
+        comparing, rebuilding the guild's bank) runs in worker threads, so the event loop stays
+        free. For a big file, ``progress`` hears how far the checking and saving are."""
         if len(text.encode()) > IMPORT_MAX_BYTES:
             raise BankAdminError("The file is larger than 1 MiB; split it into several files.")
+        steps = ImportSteps(progress)
         async with self._locked(guild_id):
             async with self._db.reading() as s:
-                ids = await self._ids(s, guild_id)
-                own = await rows.guild_rows(s, guild_id, (ACTIVE,))
-            for row in own:
-                ids = ids.without(row.question_id)
-            result = await asyncio.to_thread(parse_questions, text, filename, ids.known)
+                found = await rows.id_owners(s)
+            registry_ids = self._banks.known_ids()
+            bundled_ids = self._bundled_ids()
+            checking = steps.in_thread("checking")
+
+            def check() -> tuple[rows.Ids, BankLoadResult]:
+                own = [
+                    qid for qid, guild, status in found if guild == guild_id and status == ACTIVE
+                ]
+                ids = rows.ids_in_use(registry_ids, bundled_ids, found, guild_id, free=own)
+                return ids, parse_questions(text, filename, ids.known, progress=checking)
+
+            ids, result = await asyncio.to_thread(check)
             if not result.ok:
                 problems = [
                     rows.explain_clash(str(p), p.question_id, p.message, ids)
@@ -339,10 +358,19 @@ class BankAdminService:
                 ]
                 raise ImportRejected(problems, result.questions_checked)
             report = await apply_import(
-                self._db, self._clock.now(), guild_id, actor_id, filename, result.questions
+                self._db,
+                self._clock.now(),
+                guild_id,
+                actor_id,
+                filename,
+                result.questions,
+                steps,
             )
             if report.added or report.updated:
-                await self._sync(guild_id)
+                written = set(report.added) | set(report.updated)
+                changed = [q for q in result.questions if q.id in written]
+                steps.always("loading", 0, len(changed))
+                await self._registry.merge(guild_id, changed)
         return report
 
     async def export_yaml(self, guild_id: int) -> tuple[str, int]:

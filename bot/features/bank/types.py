@@ -58,6 +58,16 @@ class ImportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportProgress:
+    """How far a big import is. ``stage``: "checking" (validating the file), "saving" (writing
+    its rows) or "loading" (this server's whole bank, refreshed for interviews)."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionInfo:
     question: Question
     owner: str  # "server" (this guild's own) or "bundled"

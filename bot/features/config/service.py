@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,21 +33,33 @@ class GuildConfig:
     ai_enabled: bool = False  # the AI interviewer grades and comments this server's interviews
 
 
+CACHE_SIZE = 1024  # guilds whose settings are kept in memory; a miss reads the database
+
+
 class GuildSettingsService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, cache_size: int = CACHE_SIZE) -> None:
         self._db = db
         self._clock = clock
-        self._cache: dict[int, GuildConfig] = {}
+        # Least recently used first: bounded, so a bot in many guilds does not grow forever.
+        self._cache: OrderedDict[int, GuildConfig] = OrderedDict()
+        self._cache_size = cache_size
 
     async def get(self, guild_id: int) -> GuildConfig:
         cached = self._cache.get(guild_id)
         if cached is not None:
+            self._cache.move_to_end(guild_id)
             return cached
         async with self._db.reading() as s:
             row = await s.get(GuildSettings, guild_id)
         config = _config(row) if row else GuildConfig(guild_id)
-        self._cache[guild_id] = config
+        self._remember(config)
         return config
+
+    def _remember(self, config: GuildConfig) -> None:
+        self._cache[config.guild_id] = config
+        self._cache.move_to_end(config.guild_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def all(self) -> list[GuildConfig]:
         from sqlalchemy import select
@@ -84,7 +97,7 @@ class GuildSettingsService:
             )
             await s.flush()
             config = _config(row)
-        self._cache[guild_id] = config
+        self._remember(config)
         return config
 
 
