@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,11 @@ from bot.storage.database import Database
 from bot.tables import Base
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# The suite must not write into the user's own data folder (databases, the compiled-bank
+# cache): every default data path, here and in the bot processes the tests start, lands in a
+# folder of the run's own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="mlmock-tests-data-")
 
 
 def _backends() -> list[object]:
