@@ -4,17 +4,20 @@ Layouts (both by default): 2 processes x 2 shards (SHARD_COUNT=4, SHARD_IDS=0,1 
 1 process running the 4 shards. Each layout, on a fresh database:
 
 1. the fake Discord (in this process) has ``--guilds`` guilds spread evenly over 4 shards, each
-   with a #daily channel set to post the question of the day at the same minute, and Discord's
-   rate limits (50 requests in any sliding second; 5 posts per channel per 5 s);
-2. the bot processes start exactly as ``python -m bot run`` (``benchmarks/_run_sharded.py``);
+   with a #daily channel set to post the question of the day at the same minute (half an hour
+   ahead), and Discord's rate limits (50 requests in any sliding second; 5 posts per channel
+   per 5 s);
+2. the bot processes start exactly as ``python -m bot run`` (``benchmarks/_run_sharded.py``,
+   whose one test hook makes the schedulers look at the jobs table every second);
 3. ``--interviews`` members in as many guilds start ``/interview start`` at once; we time each
    from the INTERACTION_CREATE frame to the acknowledgement and to the first question in the
    member's thread (the message the member waits for);
-4. the first answer deadline of every interview is brought forward to the daily minute (its
-   ``scheduled_jobs`` row and ``answers.deadline_at``: the bots' clocks cannot be moved from
-   here, and their schedulers wake at the daily minute anyway);
-5. at the daily minute the fan-out starts; 2 s later one process (the one with shards 2,3, or
-   the only one) is killed with SIGKILL and restarted 3 s later;
+4. instead of waiting for the daily minute, every daily slot and the first answer deadline of
+   every interview are brought forward to the same instant 2 s ahead (their ``scheduled_jobs``
+   rows, and ``answers.deadline_at`` that the time-out handler checks): the bots' clocks are
+   not moved, and their schedulers see the moved jobs within a second (the runner's hook);
+5. at that instant the fan-out and the time-outs start; 2 s later one process (the one with
+   shards 2,3, or the only one) is killed with SIGKILL and restarted 3 s later;
 6. once every channel has its post (or the time limit passed) and things settled, we count:
    daily posts missed / duplicated, deadline messages ("Time is up for item 1") missed /
    duplicated, and the bots' peak requests per sliding second.
@@ -114,12 +117,19 @@ async def prepare(url: str, guilds: dict[int, Guild], daily_at: datetime) -> Non
         await db.dispose()
 
 
-async def bring_deadlines_forward(url: str, due: datetime) -> int:
-    """Every interview's first answer deadline becomes ``due``: its job, and the answer row the
-    handler checks (a job whose answer is not due yet is a stale timer and is ignored)."""
+async def bring_forward(url: str, due: datetime) -> tuple[int, int]:
+    """Every daily slot and every interview's first answer deadline become ``due``: their jobs,
+    and the answer row the time-out handler checks (a job whose answer is not due yet is a stale
+    timer and is ignored). Returns (slots, deadlines) moved."""
     db = Database(url)
     try:
         async with db.transaction() as s:
+            slots = await s.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.kind == "daily.slot")
+                .values(due_at=due)
+                .execution_options(synchronize_session=False)
+            )
             result = await s.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.kind == "interview.answer", ScheduledJob.key.like("%:0"))
@@ -132,7 +142,8 @@ async def bring_deadlines_forward(url: str, due: datetime) -> int:
                 .values(deadline_at=due)
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            moved = (slots.rowcount or 0, result.rowcount or 0)  # type: ignore[attr-defined]
+            return int(moved[0]), int(moved[1])
     finally:
         await db.dispose()
 
@@ -151,6 +162,7 @@ class Processes:
             SHARD_IDS=shard_ids,
             LOG_LEVEL="WARNING",
             PYTHONPATH=str(ROOT),
+            MLMOCK_BENCH_POLL_SECONDS="1",
         )
         env.pop("METRICS_PORT", None)
         return env
@@ -191,6 +203,7 @@ async def connected(fake: FakeDiscord, since: int, count: int, timeout: float) -
 
 
 async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, object]:
+    began = time.perf_counter()
     name, url = await create_database(args.database_url)
     try:
         async with FakeDiscord() as fake:
@@ -202,9 +215,7 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 if i < args.interviews:
                     guilds[g.id].interviews = fake.add_text_channel(g, "interviews")
                     guilds[g.id].member = fake.add_member(g, f"member-{i}")
-            now = datetime.now(UTC)
-            daily_at = (now + timedelta(seconds=args.lead)).replace(second=0, microsecond=0)
-            daily_at += timedelta(minutes=1)
+            daily_at = datetime.now(UTC) + timedelta(minutes=30)  # brought forward below
             await prepare(url, guilds, daily_at)
             fake.enable_rate_limits(
                 route_limit=5,
@@ -222,15 +233,10 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 await fake.wait_until(lambda: fake.synced_commands(), 120, "command sync")
                 await asyncio.sleep(3.0)  # guild_ready_timeout (2 s) after the last GUILD_CREATE
                 startup = time.perf_counter() - started
-                until = time.monotonic() + (daily_at - datetime.now(UTC)).total_seconds() - 5
-                results = await start_interviews(fake, guilds, until)
-                moved = await bring_deadlines_forward(url, daily_at)
-                wait = (daily_at - datetime.now(UTC)).total_seconds()
-                if wait < 0:
-                    print(
-                        f"  (the daily minute passed {-wait:.0f} s before the fan-out; raise --lead)"
-                    )
-                await asyncio.sleep(max(wait, 0))
+                results = await start_interviews(fake, guilds, time.monotonic() + args.wait)
+                due = datetime.now(UTC) + timedelta(seconds=2)
+                slots, moved = await bring_forward(url, due)
+                await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0))
                 fanout_mono = time.monotonic()
                 await asyncio.sleep(2.0)
                 victim = len(layout) - 1
@@ -255,6 +261,7 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 "startup_s": startup,
                 "restart_to_connected_s": restarted_after,
                 "deadlines_moved": moved,
+                "slots_moved": slots,
                 "fanout_s": fanout_seconds,
                 "posts_missed": posts.get(0, 0),
                 "posts_duplicated": sum(n for c, n in posts.items() if c > 1),
@@ -267,21 +274,22 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 "problems": len(fake.take_problems()),
                 **results,
             }
-            return figures
     finally:
         await drop_database(args.database_url, name)
+    figures["layout_s"] = time.perf_counter() - began
+    return figures
 
 
 async def start_interviews(
     fake: FakeDiscord, guilds: dict[int, Guild], until: float
 ) -> dict[str, object]:
-    """All at once; wait for the first questions until ``until`` (monotonic) at the latest."""
+    """All at once; wait for every first question, until ``until`` (monotonic) at the latest."""
     members = [(g.member, g.interviews) for g in guilds.values() if g.member and g.interviews]
     sent = [
         await fake.slash(m, ch, "interview", subcommand="start", options={"track": "technical"})
         for m, ch in members
     ]
-    deadline = max(until, time.monotonic() + 10)
+    deadline = until
     firsts: dict[int, float] = {}
     while time.monotonic() < deadline and len(firsts) < len(sent):
         await asyncio.sleep(0.25)
@@ -336,8 +344,8 @@ def report(title: str, f: dict[str, object]) -> None:
         f"p50 {f['first_p50']:.3f} s p99 {f['first_p99']:.3f} s"
     )
     print(
-        f"daily posts: missed {f['posts_missed']}, duplicated {f['posts_duplicated']}; "
-        f"time to post all {f['fanout_s']:.1f} s"
+        f"daily posts ({f['slots_moved']} slots brought forward): missed {f['posts_missed']}, "
+        f"duplicated {f['posts_duplicated']}; time to post all {f['fanout_s']:.1f} s"
     )
     print(
         f"deadlines (first answer, {f['deadlines_moved']} brought forward): fired once "
@@ -349,6 +357,7 @@ def report(title: str, f: dict[str, object]) -> None:
         f"{f['peak_accepted']} accepted (limit 50); 429s {f['rate_limited']}; "
         f"problems seen by the fake {f['problems']}"
     )
+    print(f"this layout took {f['layout_s']:.0f} s, database setup and teardown included")
 
 
 async def main() -> None:
@@ -358,14 +367,14 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 guilds, 200 interviews")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
     parser.add_argument("--layout", choices=("both", "2x2", "1x4"), default="both")
-    parser.add_argument("--lead", type=float, default=None, help="seconds before the daily minute")
+    parser.add_argument(
+        "--wait", type=float, default=60.0, help="most seconds to wait for the first questions"
+    )
     parser.add_argument("--settle", type=float, default=8.0, help="seconds to catch duplicates")
     args = parser.parse_args()
     if args.quick:
         args.guilds, args.interviews = 1_000, 200
     args.interviews = min(args.interviews, args.guilds)
-    if args.lead is None:
-        args.lead = 30 + args.guilds / 100 + args.interviews / 4
     if not args.database_url.startswith("postgresql+asyncpg://"):
         parser.error(
             "needs PostgreSQL: --database-url postgresql+asyncpg://user@host/db (or TEST_DATABASE_URL)"

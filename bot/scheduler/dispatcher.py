@@ -230,9 +230,12 @@ class Scheduler:
 
     # -- writes happen in the caller's transaction; poke() after the commit -----------------
 
-    async def schedule_in(self, s: AsyncSession, jobs: Iterable[Due]) -> None:
+    async def schedule_in(
+        self, s: AsyncSession, jobs: Iterable[Due], *, keep_leased: bool = False
+    ) -> None:
         """Insert or move jobs inside the caller's unit of work (one upsert). A moved job
-        starts afresh: no attempts, no error."""
+        starts afresh: no attempts, no error. ``keep_leased``: leave a job alone while a
+        process holds it under a live lease (its holder moves or deletes it when done)."""
         rows = [
             {
                 "scope": self._scope,
@@ -256,8 +259,31 @@ class Scheduler:
             stmt.on_conflict_do_update(
                 index_elements=["kind", "key"],
                 set_={name: getattr(stmt.excluded, name) for name in _MOVED},
+                where=self.unleased() if keep_leased else None,
             )
         )
+
+    async def jobs_in(self, s: AsyncSession, kind: str) -> dict[str, tuple[Any, bool]]:
+        """This scope's jobs of ``kind``: key -> (payload, held under a live lease)."""
+        found = await s.execute(
+            select(ScheduledJob.key, ScheduledJob.payload, ~self.unleased()).where(
+                ScheduledJob.scope == self._scope, ScheduledJob.kind == kind
+            )
+        )
+        return {key: (payload, bool(leased)) for key, payload, leased in found.all()}
+
+    async def cancel_unleased_in(self, s: AsyncSession, kind: str, keep: Iterable[str]) -> None:
+        """Delete this scope's jobs of ``kind`` not in ``keep`` that no live lease holds."""
+        keep = list(keep)
+        which = (ScheduledJob.scope == self._scope) & (ScheduledJob.kind == kind)
+        if keep:
+            which = which & ScheduledJob.key.not_in(keep)
+        await s.execute(delete(ScheduledJob).where(which, self.unleased()))
+
+    def unleased(self) -> ColumnElement[bool]:
+        """Jobs no process holds under a live lease (never claimed, released, or expired)."""
+        now = self._clock.now()
+        return ScheduledJob.lease_until.is_(None) | (ScheduledJob.lease_until <= now)
 
     async def cancel_in(self, s: AsyncSession, kind: str, keys: Iterable[str]) -> None:
         keys = list(keys)

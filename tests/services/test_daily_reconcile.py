@@ -8,12 +8,13 @@ then starting a fresh service and scheduler on the same database, as a restarted
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.core.bank import QuestionBank
 from bot.core.bank_registry import BankRegistry
@@ -23,6 +24,7 @@ from bot.features.daily.reconcile import NONCE_WINDOW, nonce_for
 from bot.features.daily.scheduler import RECONCILE_EVERY, DailyScheduler
 from bot.features.daily.service import DailyService
 from bot.features.daily.types import Claim, Outcome, Schedule, SendFailed, Sent
+from bot.scheduler.models import ScheduledJob
 from bot.storage.database import Database
 from bot.storage.models import AuditEntry, DailyDelivery
 from tests.factories import question
@@ -255,3 +257,81 @@ async def test_dm_claims_are_reconciled_the_same_way(db: Database, clock: FakeCl
     await _restart(db, clock, discord)
     [post] = discord.of(claim.delivery_id)
     assert (await _row(db, claim.delivery_id)).message_id == post.id
+
+
+# -- two processes on one database: the holder of a slot's job owns its claim ------------------
+
+
+class BlockingChannels(ChannelsDouble):
+    """A Discord whose sends wait until ``release`` is set (a batch in flight)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.release, self.sending = asyncio.Event(), asyncio.Event()
+        self.waiting = 0
+
+    async def __call__(self, claim: Claim) -> Outcome:
+        self.waiting += 1
+        self.sending.set()
+        await self.release.wait()
+        return await super().__call__(claim)
+
+
+async def test_a_second_process_leaves_a_live_batch_claims_alone(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(SLOT - timedelta(hours=1))
+    discord = BlockingChannels(clock)
+    await _schedule(_service(db, clock))
+    one = DailyScheduler(_service(db, clock), clock, discord)
+    await one.start()
+    clock.set(SLOT)
+    await asyncio.wait_for(discord.sending.wait(), 10)  # process one is sending the day
+    two = DailyScheduler(_service(db, clock), clock, discord)
+    await two.start()  # its start reconciles at once: it must not touch the claim in flight
+    try:
+        for _ in range(72):  # six minutes, past the nonce window, process one renewing its lease
+            clock.advance(seconds=5)
+            await asyncio.wait_for(two.settled(), 10)  # blocked: it is sending the claim too
+            await asyncio.sleep(0.01)
+        assert discord.waiting == 1 and discord.posts == [] and discord.finds == 0
+        discord.release.set()
+        await one.settled()
+        await two.settled()
+    finally:
+        await two.stop()
+        await one.stop()
+    [post] = discord.posts
+    row = await _row(db, post.delivery_id)
+    assert row.confirmed_at is not None and row.message_id == post.id
+
+
+async def test_a_dead_process_claim_is_reconciled_by_another_once_its_lease_ends(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(SLOT - timedelta(hours=1))
+    discord = ChannelsDouble(clock)
+    service = _service(db, clock)
+    await _schedule(service)
+    dead = DailyScheduler(service, clock, discord)
+    await dead.start()
+    await dead.stop()
+    clock.set(SLOT)
+    [claim] = (await service.claim([(await _schedule(service), DAY)])).claims
+    async with db.transaction() as s:  # the dead process held the slot's job under a lease
+        await s.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.kind == "daily.slot")
+            .values(claimed_by="dead:1:x", lease_until=SLOT + timedelta(seconds=30))
+        )
+    other = DailyScheduler(_service(db, clock), clock, discord)
+    await other.start()
+    try:
+        await other.settled()
+        assert discord.posts == [] and discord.sends == 0  # the lease still holds it
+        clock.advance(seconds=31)
+        await other.settled()
+    finally:
+        await other.stop()
+    [post] = discord.of(claim.delivery_id)
+    assert (await _row(db, claim.delivery_id)).message_id == post.id and len(discord.posts) == 1

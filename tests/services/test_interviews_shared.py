@@ -23,7 +23,7 @@ from bot.core.session import ItemStatus
 from bot.features.interviews import rows
 from bot.features.interviews.cursors import SessionCache
 from bot.features.interviews.service import InterviewService
-from bot.features.interviews.types import StaleAction
+from bot.features.interviews.types import ActiveInterviewExists, StaleAction
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from bot.storage.models import Answer, AnswerPart, InterviewSession
@@ -148,3 +148,31 @@ async def test_the_session_cache_is_bounded_and_a_miss_reads_the_database(
     saved = await svc.add_answer(first, "after eviction")
     assert saved.position == 0 and saved.parts == 1
     assert len(cache.owners) <= 3 and len(cache.cursors) <= 3
+
+
+@needs_postgres
+async def test_two_starts_from_one_member_at_two_processes_open_one_session(
+    pg: tuple[Database, Database], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = _service(pg[0], clock), _service(pg[1], clock)
+    read_open = rows.open_row
+
+    async def slow_open_row(s: AsyncSession, user_id: int) -> InterviewSession | None:
+        row = await read_open(s, user_id)
+        await asyncio.sleep(0.05)  # both look before either inserts, unless serialised
+        return row
+
+    monkeypatch.setattr(rows, "open_row", slow_open_row)
+    user = await one.ensure_user("discord", "42")
+    results = await asyncio.gather(
+        *(svc.start(user, Track.TECHNICAL, platform="discord") for svc in (one, two, one, two)),
+        return_exceptions=True,
+    )
+    started = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, ActiveInterviewExists)]
+    assert len(started) == 1 and len(refused) == 3, results
+    async with pg[0].reading() as s:
+        sessions = (
+            await s.scalars(select(InterviewSession.id).where(InterviewSession.user_id == user))
+        ).all()
+    assert sessions == [started[0].id]

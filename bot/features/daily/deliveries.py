@@ -64,7 +64,8 @@ class Deliveries:
         self._changed = changed
 
     async def load(self) -> tuple[list[Schedule], set[tuple[Target, date]]]:
-        """Every active schedule, and the (target, local date) pairs already claimed lately."""
+        """Every active schedule, and the (target, local date) pairs done lately (claimed and
+        confirmed; a claim left unconfirmed is still to be reconciled by its slot's batch)."""
         since = self._clock.now().date() - timedelta(days=2)
         async with self._db.reading() as s:
             guilds = (
@@ -85,7 +86,9 @@ class Deliveries:
                         DailyDelivery.target_kind,
                         DailyDelivery.target_id,
                         DailyDelivery.local_date,
-                    ).where(DailyDelivery.local_date >= since)
+                    ).where(
+                        DailyDelivery.local_date >= since, DailyDelivery.confirmed_at.is_not(None)
+                    )
                 )
             ).all()
         return schedules, {(Target(k, i), d) for k, i, d in claimed}
@@ -150,7 +153,38 @@ class Deliveries:
         for delivery_id, kind, target_id, day in inserted:
             schedule, question, recipient = chosen[(kind, target_id, day)]
             claims.append(Claim(delivery_id, schedule, day, question, recipient))
-        return ClaimBatch(claims, no_question)
+        made = {(c.schedule.target, c.local_date) for c in claims}
+        left = [(sch, day) for sch, day in wanted if (sch.target, day) not in made]
+        return ClaimBatch(claims, no_question, await self._left_unconfirmed(left))
+
+    async def _left_unconfirmed(self, wanted: Sequence[tuple[Schedule, date]]) -> list[Unconfirmed]:
+        """Of the (schedule, day) pairs claimed before, those never confirmed: a process died
+        between its claim and its record, and the caller, holding the slots' jobs, owns them."""
+        if not wanted:
+            return []
+        schedules = {(sch.target, day): sch for sch, day in wanted}
+        days = {day for _, day in wanted}
+        ids = {sch.target.id for sch, _ in wanted}
+        async with self._db.reading() as s:
+            found = (
+                await s.scalars(
+                    select(DailyDelivery).where(
+                        DailyDelivery.confirmed_at.is_(None),
+                        DailyDelivery.local_date.in_(days),
+                        DailyDelivery.target_id.in_(ids),
+                    )
+                )
+            ).all()
+            wanted_rows = [
+                row
+                for row in found
+                if (Target(row.target_kind, row.target_id), row.local_date) in schedules
+            ]
+            recipients = await rows.discord_ids(
+                s, [d.target_id for d in wanted_rows if d.target_kind == USER]
+            )
+        active = {target: sch for (target, _), sch in schedules.items()}
+        return await self._pending(wanted_rows, active, recipients)
 
     async def finish(self, results: Sequence[tuple[Claim, Outcome]]) -> list[Target]:
         """Record how sends went and confirm the claims, in one transaction; returns the
@@ -237,24 +271,46 @@ class Deliveries:
 
     # -- claims a crash left unconfirmed ----------------------------------------------------
 
-    async def unconfirmed(self, active: Mapping[Target, Schedule], limit: int) -> list[Unconfirmed]:
-        """Up to ``limit`` claims never confirmed, oldest first, to reconcile.
+    async def unconfirmed(
+        self,
+        active: Mapping[Target, Schedule],
+        limit: int,
+        *,
+        after: int = 0,
+        owned: Callable[[Target, date], bool] = lambda target, day: False,
+    ) -> tuple[list[Unconfirmed], int]:
+        """Claims never confirmed, oldest first, from those of id above ``after`` (up to
+        ``limit`` looked at), to reconcile; and the last id looked at (0: none left).
 
-        A claim whose target has no schedule any more, or whose question left the bank, has
-        nothing left to send: it is confirmed here (not sent) and not returned.
+        A claim ``owned`` elsewhere (its slot's job still waits on that day: the batch that
+        takes the job reconciles it) is skipped. A claim whose target has no schedule any more,
+        or whose question left the bank, has nothing left to send: it is confirmed here (not
+        sent) and not returned.
         """
         async with self._db.reading() as s:
             found = (
                 await s.scalars(
                     select(DailyDelivery)
-                    .where(DailyDelivery.confirmed_at.is_(None))
+                    .where(DailyDelivery.confirmed_at.is_(None), DailyDelivery.id > after)
                     .order_by(DailyDelivery.id)
                     .limit(limit)
                 )
             ).all()
+            last = found[-1].id if found else 0
+            found = [
+                d for d in found if not owned(Target(d.target_kind, d.target_id), d.local_date)
+            ]
             recipients = await rows.discord_ids(
                 s, [d.target_id for d in found if d.target_kind == USER]
             )
+        return await self._pending(found, active, recipients), last
+
+    async def _pending(
+        self,
+        found: Sequence[DailyDelivery],
+        active: Mapping[Target, Schedule],
+        recipients: Mapping[int, str],
+    ) -> list[Unconfirmed]:
         pending: list[Unconfirmed] = []
         settled: list[int] = []
         for row in found:

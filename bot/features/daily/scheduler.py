@@ -13,9 +13,15 @@ their deliveries are claimed in one transaction, sent by a few concurrent worker
 Discord's rate limiter sees a steady stream), and the outcomes are written in one transaction.
 Then each schedule's job moves to its next slot.
 
-Claims a crash left unconfirmed are reconciled (``reconcile.py``) by a ``daily.reconcile`` job:
-on start and every ``RECONCILE_EVERY`` after. A batch and a reconcile pass never overlap in
-this process (one lock), so a pass never mistakes a post being sent for a lost one.
+Several processes share the jobs (PostgreSQL): a slot's job is held by one process at a time
+under the scheduler's lease, and **the holder of a slot's job owns that slot's claim**. A
+process that died mid-batch leaves its claims unconfirmed and its jobs on that day; when their
+lease runs out another process (or the restarted one) takes the jobs, finds the claims made
+and unconfirmed, and reconciles them (``reconcile.py``) in that batch. Two live processes so
+never reconcile each other's claims in flight, and a start does not move a job another process
+holds. The ``daily.reconcile`` job (on start and every ``RECONCILE_EVERY``, one process at a
+time) settles the other unconfirmed claims: those whose slot's job has moved on or is gone. A
+batch and a reconcile pass never overlap in one process (one lock).
 """
 
 from __future__ import annotations
@@ -73,18 +79,30 @@ class DailyScheduler:
         return len(self._schedules)
 
     async def start(self) -> None:
-        schedules, claimed = await self._service.load()
+        """Write each schedule's job where it is missing or waits for a day before its first
+        slot (missed days are never sent), and delete the jobs of schedules gone; a job another
+        process holds under a live lease is left to it, and a pending job on its slot's day is
+        kept as it is (another process may be on it, or have moved it)."""
+        schedules, done = await self._service.load()
         now = self._clock.now()
         self._schedules = {schedule.target: schedule for schedule in schedules}
         jobs = []
-        for schedule in schedules:
-            today = todays_slot(now, schedule.at, schedule.zone)
-            done_today = (schedule.target, today.local_date) in claimed
-            jobs.append(_due(schedule, _first(schedule, now, done_today)))
-        jobs.append(Due(RECONCILE_JOB, "all", now))
         async with self._service.db.transaction() as s:
-            await self._scheduler.clear_in(s, JOB)
-            await self._scheduler.schedule_in(s, jobs)
+            existing = await self._scheduler.jobs_in(s, JOB)
+            for schedule in schedules:
+                today = todays_slot(now, schedule.at, schedule.zone)
+                done_today = (schedule.target, today.local_date) in done
+                first = _first(schedule, now, done_today)
+                payload, _ = existing.get(_key(schedule.target), (None, False))
+                day = (payload or {}).get("day")
+                if day is None or date.fromisoformat(day) < first.local_date:
+                    jobs.append(_due(schedule, first))
+            await self._scheduler.cancel_unleased_in(
+                s, JOB, keep=[_key(t) for t in self._schedules]
+            )
+            await self._scheduler.schedule_in(s, jobs, keep_leased=True)
+            reconcile_now = [Due(RECONCILE_JOB, "all", now)]
+            await self._scheduler.schedule_in(s, reconcile_now, keep_leased=True)
         self._scheduler.handle_batch(JOB, self._run_batch)
         self._scheduler.handle(RECONCILE_JOB, self._reconcile_job)
         if self._own:
@@ -155,12 +173,15 @@ class DailyScheduler:
         result = await self._service.claim([(schedule, slot.local_date) for schedule, slot in due])
         for schedule in result.no_question:
             log.warning("no daily question for %s: its bank has none", schedule.target)
-        if result.claims:
+        if result.claims or result.unconfirmed:
             room = asyncio.Semaphore(self._workers)
-            outcomes = await asyncio.gather(*(self._send_one(c, room) for c in result.claims))
-            switched_off = await self._service.finish(
-                list(zip(result.claims, outcomes, strict=True))
+            now = self._clock.now()
+            outcomes = await asyncio.gather(
+                *(self._send_one(c, room) for c in result.claims),
+                *(self._recover(u, now, room) for u in result.unconfirmed),
             )
+            claims = result.claims + [u.claim for u in result.unconfirmed]
+            switched_off = await self._service.finish(list(zip(claims, outcomes, strict=True)))
             for target in switched_off:
                 log.warning("daily question to %s switched off after failures", target)
         # A claim not made (already sent, or being reconciled) is not sent here: move on too.
@@ -187,17 +208,31 @@ class DailyScheduler:
 
     async def reconcile(self) -> int:
         """Settle every unconfirmed claim (see ``reconcile.py``); returns how many."""
-        done = 0
+        done = after = 0
         async with self._sending:
-            while pending := await self._service.unconfirmed(self._schedules, RECONCILE_PAGE):
-                now = self._clock.now()
-                room = asyncio.Semaphore(self._workers)
-                outcomes = await asyncio.gather(*(self._recover(p, now, room) for p in pending))
-                await self._service.finish(
-                    [(p.claim, outcome) for p, outcome in zip(pending, outcomes, strict=True)]
+            async with self._service.db.reading() as s:
+                waiting = {
+                    (_target(key), date.fromisoformat(payload["day"]))
+                    for key, (payload, _) in (await self._scheduler.jobs_in(s, JOB)).items()
+                    if payload and "day" in payload
+                }
+
+            def owned(target: Target, day: date) -> bool:  # its slot's batch reconciles it
+                return (target, day) in waiting
+
+            while True:
+                pending, after = await self._service.unconfirmed(
+                    self._schedules, RECONCILE_PAGE, after=after, owned=owned
                 )
-                done += len(pending)
-                if len(pending) < RECONCILE_PAGE:
+                if pending:
+                    now = self._clock.now()
+                    room = asyncio.Semaphore(self._workers)
+                    outcomes = await asyncio.gather(*(self._recover(p, now, room) for p in pending))
+                    await self._service.finish(
+                        [(p.claim, outcome) for p, outcome in zip(pending, outcomes, strict=True)]
+                    )
+                    done += len(pending)
+                if not after:
                     break
         if done:
             log.info("reconciled %d daily deliveries left unconfirmed", done)

@@ -20,7 +20,7 @@ guild's daily zone, else UTC.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -222,9 +222,16 @@ class DailyService:
         """Record how sends went, in one transaction; returns the targets switched off."""
         return await self._deliveries.finish(results)
 
-    async def unconfirmed(self, active: Mapping[Target, Schedule], limit: int) -> list[Unconfirmed]:
+    async def unconfirmed(
+        self,
+        active: Mapping[Target, Schedule],
+        limit: int,
+        *,
+        after: int = 0,
+        owned: Callable[[Target, date], bool] = lambda target, day: False,
+    ) -> tuple[list[Unconfirmed], int]:
         """Claims a crash left unconfirmed (see ``Deliveries.unconfirmed``)."""
-        return await self._deliveries.unconfirmed(active, limit)
+        return await self._deliveries.unconfirmed(active, limit, after=after, owned=owned)
 
     # -- answering ----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,9 @@ class Claim:
 class ClaimBatch:
     claims: list[Claim]
     no_question: list[Schedule]  # the bank has no question for these schedules' tracks
+    # Claimed before and never confirmed (their process died): the batch holding the slots'
+    # jobs now owns them and reconciles them.
+    unconfirmed: list[Unconfirmed] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ from bot.features.interviews.types import (
 )
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
+from bot.storage.locks import lock_in
 from bot.storage.models import Answer, InterviewSession
 
 MAX_PART_CHARS = 4000
@@ -174,6 +175,9 @@ class InterviewService:
                 source, fmt, topic=topic, difficulty=difficulty, recent_ids=recent, rng=self._rng
             )
         async with self._db.transaction() as s:
+            # Two starts from one member may reach two processes: one opens the session, the
+            # other then reads it here (PostgreSQL; SQLite has one writer and one process).
+            await lock_in(s, "interview.user", user_id)
             existing = await rows.open_row(s, user_id)
             if existing is not None:
                 raise ActiveInterviewExists(self._snap.view(existing))
