@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import tempfile
 import time
@@ -143,10 +144,28 @@ async def old_import(
 # -- measuring --------------------------------------------------------------------------------
 
 
-async def _longest_block(work: Awaitable[Any]) -> tuple[float, float]:
-    """(seconds of ``work``, longest seconds the loop was held meanwhile)."""
+@dataclass
+class _GcPauses:
+    """The longest full (generation 2) cyclic-GC collection while installed."""
+
+    longest: float = 0.0
+    _began: float = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._began)
+
+
+async def _longest_block(work: Awaitable[Any]) -> tuple[float, float, float]:
+    """(seconds of ``work``, longest seconds the loop was held meanwhile, longest full GC)."""
     longest = 0.0
     done = False
+    pauses = _GcPauses()
+    gc.callbacks.append(pauses)
 
     async def ticker() -> None:
         nonlocal longest
@@ -164,12 +183,13 @@ async def _longest_block(work: Awaitable[Any]) -> tuple[float, float]:
         elapsed = time.perf_counter() - start
         done = True
         await task
-    return elapsed, longest
+        gc.callbacks.remove(pauses)
+    return elapsed, longest, pauses.longest
 
 
 async def _run(
-    bundled: QuestionBank, size: int, file_size: int, old: bool
-) -> tuple[float, float, int]:
+    bundled: QuestionBank, size: int, file_size: int, old: bool, freeze: bool = False
+) -> tuple[float, float, float, int]:
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite+aiosqlite:///{folder}/bench.sqlite3")
         await db.migrate()
@@ -201,16 +221,28 @@ async def _run(
             run = lambda: old_import(db, banks, settings, text)  # noqa: E731
         else:
             run = lambda: service.import_yaml(GUILD, None, "file.yaml", text)  # noqa: E731
-        elapsed, longest = await _longest_block(run())
+        if freeze:  # what the bot does once its start-up (banks loaded) is over
+            gc.collect()
+            gc.freeze()
+        try:
+            elapsed, longest, gc_pause = await _longest_block(run())
+        finally:
+            gc.unfreeze()
         total = len(banks.for_guild(GUILD)) - len(bundled)
         await db.dispose()
-    return elapsed, longest, total
+    return elapsed, longest, gc_pause, total
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 12000])
     parser.add_argument("--file", type=int, nargs="+", default=[1, 1000])
+    parser.add_argument(
+        "--freeze-runs",
+        type=int,
+        default=0,
+        help="also compare the import with and without gc.freeze() after start-up, N runs each",
+    )
     args = parser.parse_args()
     bundled = QuestionBank(load_bank([bundled_bank_path()]).questions)
     print(f"bundled bank: {len(bundled)} questions; SQLite; times in seconds")
@@ -218,8 +250,8 @@ async def main() -> None:
     print(f"{header} {'old block':>10} {'new block':>10} {'ratio':>6}")
     for size in args.sizes:
         for file_size in args.file:
-            old_time, old_block, old_total = await _run(bundled, size, file_size, old=True)
-            new_time, new_block, new_total = await _run(bundled, size, file_size, old=False)
+            old_time, old_block, _, old_total = await _run(bundled, size, file_size, old=True)
+            new_time, new_block, _, new_total = await _run(bundled, size, file_size, old=False)
             assert old_total == new_total == size + file_size, (old_total, new_total)
             print(
                 f"{size:>12,} {file_size:>7,} {old_time:>9.2f} {new_time:>9.2f} "
@@ -227,6 +259,36 @@ async def main() -> None:
                 f"{old_block / max(new_block, 1e-6):>5.1f}x",
                 flush=True,
             )
+    if args.freeze_runs:
+        await _compare_freeze(bundled, args.sizes, args.file, args.freeze_runs)
+
+
+async def _compare_freeze(
+    bundled: QuestionBank, sizes: list[int], files: list[int], runs: int
+) -> None:
+    """The current import with and without ``gc.freeze()`` after start-up, alternating, ``runs``
+    times each: the median and worst loop block and the longest full GC collection seen."""
+    print(f"\ngc.freeze() after start-up: {runs} runs each, alternating; seconds")
+    print(
+        f"{'guild bank M':>12} {'file N':>7} {'freeze':>6} {'block median':>12} "
+        f"{'block max':>9} {'full GC max':>11} {'time median':>11}"
+    )
+    for size in sizes:
+        for file_size in files:
+            seen: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+            for _ in range(runs):
+                for freeze in (False, True):
+                    took, block, pause, _ = await _run(bundled, size, file_size, False, freeze)
+                    seen[freeze].append((took, block, pause))
+            for freeze, results in seen.items():
+                blocks = sorted(b for _, b, _ in results)
+                times = sorted(t for t, _, _ in results)
+                print(
+                    f"{size:>12,} {file_size:>7,} {'yes' if freeze else 'no':>6} "
+                    f"{blocks[len(blocks) // 2]:>12.3f} {blocks[-1]:>9.3f} "
+                    f"{max(p for _, _, p in results):>11.3f} {times[len(times) // 2]:>11.2f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

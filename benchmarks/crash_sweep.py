@@ -13,10 +13,20 @@ own process, against the loopback fake Discord in this process, on a SQLite file
 3. start the bot again and let it settle (every guild of the cycle has its post and no daily
    claim is left unconfirmed), then stop it with SIGTERM.
 
+Each cycle also has ``--pairs`` new pairs of members doing a peer mock (queue, pairing, Ready,
+the candidate answers, the interviewer ends the round, scores and writes feedback, the
+candidate rates, Finish) and ``--rounds`` one-minute practice rounds in their own channels
+(started, answered by three members, revealed by the round's timer, possibly after a restart,
+then voted on; the voting timer closes them ten minutes later). After the last cycle the bot
+runs once more until the practice members are done and no peer or practice timer is overdue.
+
 Printed: answers sent (modal submitted), confirmed (the bot replied "Saved"), stored (the tag
 is in the database), lost (confirmed but not stored); daily posts expected (one per guild),
-posted, lost (a guild without a post), duplicated (posts beyond one); unconfirmed claims left.
-Peer rounds are not driven (the sweep has no scripted peer pairs yet): not measured.
+posted, lost (a guild without a post), duplicated (posts beyond one); unconfirmed claims left;
+the same sent/confirmed/stored/lost counts for peer answers, feedback and ratings and for
+practice answers and votes; peer pairs finished or closed, open with a pending timer, left
+open with none; practice rounds closed by their timers, open with a pending timer, never
+closed (no timer, or one overdue while the bot ran).
 
 Run: .venv/bin/python benchmarks/crash_sweep.py [--cycles 20] [--guilds 200] [--members 10]
      .venv/bin/python benchmarks/crash_sweep.py --quick
@@ -43,6 +53,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._sweep_rounds import (  # noqa: E402
+    PeerLedgers,
+    PracticeLedgers,
+    count_open,
+    overdue_timers,
+    pair_openness,
+    peer_mock,
+    practice_round,
+    round_openness,
+    stored_peer_tags,
+    stored_practice,
+)
 from bot.core.clock import FakeClock  # noqa: E402
 from bot.features.config.service import GuildSettingsService  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
@@ -52,6 +74,8 @@ RUNNER = ROOT / "tests" / "e2e" / "_run_bot.py"
 WAIT = 8.0  # seconds a member waits for the bot before taking it for dead
 DAILY_MARK = "mlmock:daily:answer:d:"
 POST_ROUTE = "POST /channels/{channel_id}/messages"
+REVEAL_WAIT = 240.0  # a one-minute practice round is revealed by its timer, across restarts
+GRACE = timedelta(seconds=30)  # a timer this overdue at the final check (bot up) never fired
 ANSWER = (
     "Overfitting shows as a train/validation gap; use k-fold cross-validation and early stopping."
 )
@@ -164,17 +188,23 @@ def _closed(message: FakeMessage) -> bool | None:
 # -- scripted members --------------------------------------------------------------------------
 
 
-async def interview(fake: FakeDiscord, member: Any, channel: Any, ledger: AnswerLedger) -> None:
-    """Start a short interview and answer every question; stops at the first lost reply (the
-    bot was killed under it)."""
-    for _ in range(60):  # until the bot is connected and answers commands
+async def until_up(fake: FakeDiscord, member: Any, channel: Any, seconds: float = 120.0) -> bool:
+    """Wait until the bot is connected and answers commands (False: it never did)."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
         try:
             helped = await fake.slash(member, channel, "help")
             await helped.final_message(2)
-            break
+            return True
         except Exception:
             await asyncio.sleep(0.2)
-    else:
+    return False
+
+
+async def interview(fake: FakeDiscord, member: Any, channel: Any, ledger: AnswerLedger) -> None:
+    """Start a short interview and answer every question; stops at the first lost reply (the
+    bot was killed under it)."""
+    if not await until_up(fake, member, channel):
         return
     try:
         start = await fake.slash(
@@ -222,6 +252,9 @@ async def interview(fake: FakeDiscord, member: Any, channel: Any, ledger: Answer
 async def run(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     ledger = AnswerLedger()
+    peer, practice = PeerLedgers(), PracticeLedgers()
+    pairing = asyncio.Lock()
+    rounds_running: list[asyncio.Task[None]] = []
     all_channels: list[Any] = []
     kills: list[float] = []
     fanout_seconds = active_seconds = 0.0
@@ -233,6 +266,11 @@ async def run(args: argparse.Namespace) -> None:
             fake.callback_deadline = 30.0  # a loaded machine: lateness is not what is measured
             home = fake.add_guild("Interviews")
             room = fake.add_text_channel(home, "interviews")
+            mocks = fake.add_text_channel(home, "peer-mocks")
+
+            async def up(member: Any, channel: Any) -> bool:
+                return await until_up(fake, member, channel)
+
             # First start: the bot migrates the database; stop it once it is up.
             first = await spawn(fake, tmp, db_url)
             await fake.wait_until(lambda: fake.stats["identifies"] or None, 120, "the bot")
@@ -247,6 +285,20 @@ async def run(args: argparse.Namespace) -> None:
                     db_url, {g.id: c.id for g, c in zip(guilds, channels, strict=True)}
                 )
                 members = [fake.add_member(home, f"m{cycle}-{i}") for i in range(args.members)]
+                pairs = [
+                    (
+                        fake.add_member(home, f"p{cycle}-{i}a"),
+                        fake.add_member(home, f"p{cycle}-{i}b"),
+                    )
+                    for i in range(args.pairs)
+                ]
+                practice_rooms = [
+                    (
+                        fake.add_text_channel(home, f"practice-{cycle}-{i}"),
+                        [fake.add_member(home, f"r{cycle}-{i}-{j}") for j in range(3)],
+                    )
+                    for i in range(args.rounds)
+                ]
                 posts_before = sum(1 for r in fake.requests if r.route == POST_ROUTE)
 
                 def cycle_posts(chs: list[Any] = channels) -> int:
@@ -257,6 +309,16 @@ async def run(args: argparse.Namespace) -> None:
 
                 bot = await spawn(fake, tmp, db_url)
                 talk = [asyncio.create_task(interview(fake, m, room, ledger)) for m in members]
+                talk += [
+                    asyncio.create_task(peer_mock(fake, a, b, mocks, pairing, peer, up))
+                    for a, b in pairs
+                ]
+                rounds_running += [
+                    asyncio.create_task(
+                        practice_round(fake, ms[0], ms, ch, practice, up, REVEAL_WAIT)
+                    )
+                    for ch, ms in practice_rooms
+                ]
                 await fake.wait_until(
                     partial(_posted_since, fake, posts_before),
                     120,
@@ -299,7 +361,24 @@ async def run(args: argparse.Namespace) -> None:
                         f"{kills[-1]:4.0%} of posts out, {len(ledger.sent)} answers sent so far",
                         flush=True,
                     )
+            # Settle: the bot runs until every practice member is done (the reveal comes from
+            # a timer) and no peer or practice timer is overdue, then the final check.
+            bot = await spawn(fake, tmp, db_url)
+            await asyncio.gather(*rounds_running)
+            for _ in range(1200):
+                if overdue_timers(db_path) == 0:
+                    break
+                await asyncio.sleep(0.1)
+            checked_at = datetime.now(UTC)
+            bot.send_signal(signal.SIGTERM)
+            await bot.wait()
             elapsed = time.perf_counter() - t0
+            pair_count = count_open(pair_openness(db_path), checked_at, GRACE)
+            round_count = count_open(round_openness(db_path), checked_at, GRACE)
+            peer_stored = stored_peer_tags(
+                db_path, peer.answers.sent, peer.feedback.sent, peer.ratings.sent
+            )
+            practice_stored = stored_practice(db_path, practice.answers.sent)
             daily = count_daily(daily_posts(fake, c) for c in all_channels)
             stored = stored_tags(db_path, ledger.sent)
             left = unconfirmed_claims(db_path)
@@ -318,7 +397,26 @@ async def run(args: argparse.Namespace) -> None:
         f"daily posts: expected {daily.expected}, posted {daily.posted}, lost {daily.lost}, "
         f"duplicated {daily.duplicated}; unconfirmed claims left {left}"
     )
-    print("peer round events lost: not measured (no scripted peer rounds)")
+    for name, kept, stored_keys in (
+        ("peer answers", peer.answers, peer_stored[0]),
+        ("peer feedback", peer.feedback, peer_stored[1]),
+        ("peer ratings", peer.ratings, peer_stored[2]),
+        ("practice answers", practice.answers, practice_stored[0]),
+        ("practice votes", practice.votes, practice_stored[1] & practice.votes.sent),
+    ):
+        print(
+            f"{name}: sent {len(kept.sent)}, confirmed {len(kept.confirmed)}, stored "
+            f"{len(stored_keys)}, lost {len(kept.lost(stored_keys))} (confirmed but not stored)"
+        )
+    print(
+        f"peer pairs: {pair_count.total}, finished or closed {pair_count.done}, open with a "
+        f"pending timer {pair_count.pending}, left open with no timer {pair_count.stuck}"
+    )
+    print(
+        f"practice rounds: {round_count.total}, closed by their timers {round_count.done}, open "
+        f"with a pending timer {round_count.pending}, never closed (no timer or overdue) "
+        f"{round_count.stuck}"
+    )
     if problems:
         print("problems seen by the fake:", *problems, sep="\n  ")
 
@@ -328,11 +426,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--guilds", type=int, default=200)
     parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=2, help="peer-mock pairs per cycle")
+    parser.add_argument("--rounds", type=int, default=1, help="practice rounds per cycle")
     parser.add_argument("--seed", type=int, default=12)
-    parser.add_argument("--quick", action="store_true", help="3 cycles, 20 guilds, 2 members")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 cycles, 20 guilds, 2 members, 1 pair, 1 round"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.cycles, args.guilds, args.members = 3, 20, 2
+        args.cycles, args.guilds, args.members, args.pairs, args.rounds = 3, 20, 2, 1, 1
     asyncio.run(run(args))
 
 

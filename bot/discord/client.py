@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import pkgutil
@@ -75,6 +76,12 @@ class MockInterviewBot(commands.AutoShardedBot):
                 await self.tree.sync()
         if not self.app.scheduler_started:
             await self.app.start_scheduler()  # timers resume from the database
+        # Start-up is over (banks loaded): move what it built out of the cyclic GC's sight, so
+        # a full collection no longer walks every question. benchmarks/bank_import.py
+        # --freeze-runs 5, one question into a 12,000-question guild: longest full collection
+        # 0.272 s -> 0.000 s, longest event-loop block 0.318 s -> 0.076 s (median 0.071 -> 0.056).
+        gc.collect()
+        gc.freeze()
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         # Logging is configured by now (the CLI sets it up before starting the bot): from here

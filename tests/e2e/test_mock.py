@@ -731,3 +731,39 @@ async def test_an_answer_sent_after_the_round_ended_is_not_lost(
         lambda m: m.channel is thread and "Bias is low, variance high." in m.content
     )
     assert "after the round ended" in echo.content and echo in fake.visible_to(interviewer)
+
+
+async def test_the_candidates_answer_is_capped_in_total_with_a_clear_reply(
+    fake_discord: FakeDiscord,
+    world: DefaultWorld,
+    live: Running,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Three full boxes (12,000 characters) are kept; a fourth part is refused, clearly, and
+    nothing of it is stored or posted (the same total cap as an interview's question)."""
+    fake, w = fake_discord, world
+    app, bot = live
+    thread = await pair_thread(fake, w, w.bob, w.carol)
+    first = await ready_both(fake, thread, w.bob, w.carol)
+    view, _, candidate = await roles(bot, first, [w.bob, w.carol])
+    box = "overfitting, so cross-validate; " * 125  # 4,000 characters
+    for n in range(3):
+        opener = await fake.click(candidate, first, cid(first, "mlmock:mock:answer:"))
+        saved = await submit(fake, candidate, thread, opener, {"answer": box})
+        assert saved.content.startswith(f"Saved ({4000 * (n + 1)} characters"), saved.content
+    opener = await fake.click(candidate, first, cid(first, "mlmock:mock:answer:"))
+    with caplog.at_level("ERROR"):
+        refused = await submit(fake, candidate, thread, opener, {"answer": "ONE-PART-TOO-MANY"})
+    assert refused.ephemeral and "12,000 characters" in refused.content, refused.content
+    assert "Nothing was added" in refused.content
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    async with app.db.reading() as s:
+        stored = await s.scalar(
+            text(
+                "SELECT sum(length(p.text)) FROM answer_parts p JOIN answers a "
+                "ON a.id = p.answer_id WHERE a.session_id = :sid"
+            ),
+            {"sid": _sid(view)},
+        )
+    assert stored == 12_000
+    assert not [m for m in fake.messages_in(thread) if "ONE-PART-TOO-MANY" in m.content]
