@@ -105,6 +105,7 @@ async def test_each_session_gets_its_own_source_and_who_asked_is_stored(
     assert context.platform == "discord"
     question_id, text, already = sources.model.calls[-1]
     assert text == "It is overfitting." and already == frozenset()
+    assert asked.next_item.follow_up == f"{MODEL} ({question_id})"
 
     await service.add_answer(plain_sid, "It is overfitting.")
     plain = await service.submit(plain_sid)
