@@ -16,6 +16,13 @@ The figures are printed, not asserted. Run from the repository root:
 
     .venv/bin/python benchmarks/scoring_eval.py [--graded DIR] [--passes N] [--details] [--json PATH]
     .venv/bin/python benchmarks/scoring_eval.py --short-answers PATH/questions-and-graded-answers.json
+    LLM_BASE_URL=http://127.0.0.1:11434/v1 LLM_MODEL=qwen2.5:3b-instruct \
+        .venv/bin/python benchmarks/scoring_eval.py --ai [--limit N]
+
+``--ai`` scores the same graded set with the AI interviewer on (``benchmarks/ai_eval.py``: the
+model checks the scorer point by point) and prints kappa, gamed and missed for the scorer and for
+scorer+AI side by side, with tokens and seconds per answer. It needs ``LLM_BASE_URL``; without it
+the script exits 2 with one line saying how to set it.
 
 ``--short-answers`` also scores the real graded student answers of the UNT Computer Science Short
 Answer Dataset v2.0 (not part of this repository; see ``benchmarks/_short_answers.py``) with the
@@ -427,7 +434,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="with --short-answers: print the N answers where the new scorer is furthest from the graders",
     )
+    parser.add_argument(
+        "--ai",
+        action="store_true",
+        help="score the graded set with the AI interviewer on too (needs LLM_BASE_URL)",
+    )
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="with --ai: N answers spread through the set"
+    )
     args = parser.parse_args(argv)
+    if args.ai:
+        return _ai_mode(args)
     if args.passes < 1 or args.latency_calls < 1:
         parser.error("--passes and --latency-calls must be at least 1")
     if not args.graded.is_dir():
@@ -450,6 +467,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(_clean(figures), indent=2) + "\n", encoding="utf-8")
     return status
+
+
+AI_NEEDS_SERVER = (
+    "scoring_eval.py --ai needs a model server: set LLM_BASE_URL to its /v1 root, e.g. "
+    "LLM_BASE_URL=http://127.0.0.1:11434/v1 LLM_MODEL=qwen2.5:3b-instruct "
+    ".venv/bin/python benchmarks/scoring_eval.py --ai"
+)
+
+
+def _ai_mode(args: argparse.Namespace) -> int:
+    """The graded set scored by the scorer and by scorer+AI (``benchmarks/ai_eval.py``'s run)."""
+    import asyncio
+    import os
+
+    if not os.environ.get("LLM_BASE_URL", "").strip():
+        print(AI_NEEDS_SERVER, file=sys.stderr)
+        return 2
+    if args.limit is not None and args.limit < 1:
+        print("--limit must be at least 1", file=sys.stderr)
+        return 2
+    from benchmarks import ai_eval
+
+    bank = load_bank([bundled_bank_path()])
+    answers, warnings = load_graded(args.graded, {q.id: q for q in bank.questions})
+    for w in warnings:
+        print(f"warning: {w}")
+    answers = ai_eval.spread(answers, args.limit)
+    if not answers:
+        print(f"no graded answers found in {args.graded}")
+        return 1
+    figures, text = asyncio.run(ai_eval.run(answers, args.details))
+    print(text)
+    if args.json is not None:
+        args.json.write_text(json.dumps(_clean({"ai": figures}), indent=2) + "\n", encoding="utf-8")
+    return 0 if "error" not in figures else 1
 
 
 if __name__ == "__main__":

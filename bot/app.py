@@ -18,6 +18,7 @@ from bot.core.bank.compiled import load_bank_cached
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.features.config.service import GuildSettingsService
+from bot.features.interviews.ai_follow_ups import InterviewerFollowUps
 from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.scheduler import Scheduler
@@ -73,8 +74,11 @@ async def open_app(
     rng: random.Random | None = None,
     migrate: bool = True,
     start_scheduler: bool = True,
+    local_ai: bool = False,
 ) -> AsyncIterator[App]:
-    """Migrate the database, load the bank and start the scheduler of ``scope``."""
+    """Migrate the database, load the bank and start the scheduler of ``scope``.
+
+    ``local_ai``: the terminal's ``--ai``: its sessions get the AI interviewer's follow-ups."""
     banks = BankRegistry(load_question_bank(settings))
     db = Database(settings.database_url)
     try:
@@ -83,9 +87,13 @@ async def open_app(
         await db.check_writable()
         clock = clock or SystemClock()
         scheduler = Scheduler(db, clock, scope)
-        interviews = InterviewService(db, banks, clock, scheduler, rng=rng)
         # Off (no client, nothing sent anywhere) unless LLM_BASE_URL is set.
         interviewer = AIInterviewer.from_env()
+        guild_settings = GuildSettingsService(db, clock)
+        ai_marking = AIMarking(db, banks, clock, interviewer)
+        # Follow-ups by the AI interviewer only in sessions it is on for (see ai_follow_ups).
+        follow_ups = InterviewerFollowUps(ai_marking, guild_settings, local=local_ai)
+        interviews = InterviewService(db, banks, clock, scheduler, rng=rng, follow_ups=follow_ups)
         app = App(
             settings,
             db,
@@ -93,8 +101,8 @@ async def open_app(
             clock,
             scheduler,
             interviews,
-            GuildSettingsService(db, clock),
-            AIMarking(db, banks, clock, interviewer),
+            guild_settings,
+            ai_marking,
         )
         if start_scheduler:  # else the caller registers its handlers first, then starts it
             await app.start_scheduler()

@@ -68,9 +68,13 @@ async def follow_ups(
     result: RubricResult,
     *,
     guild_id: int | None = None,
+    asked: Sequence[str] = (),
 ) -> list[str]:
-    """One or two follow-ups aimed at the missed rubric points (the question's own when off)."""
-    out = await interviewer().follow_ups(question, phase, answer, result, guild_id=guild_id)
+    """One or two follow-ups aimed at the missed rubric points, none of ``asked`` (the
+    question's own when off)."""
+    out = await interviewer().follow_ups(
+        question, phase, answer, result, guild_id=guild_id, asked=asked
+    )
     return list(out.questions)
 
 

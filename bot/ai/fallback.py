@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.ai.parsing import bounded_text
 from bot.core.follow_ups import choose_follow_up, stems
@@ -12,9 +12,11 @@ from bot.core.questions import Question
 from bot.core.scoring import RubricResult, Score
 
 
-def pick_follow_up(question: Question, phase: str | None, result: RubricResult) -> list[str]:
+def pick_follow_up(
+    question: Question, phase: str | None, result: RubricResult, asked: Collection[str] = ()
+) -> list[str]:
     """The deterministic follow-up (``bot.core.follow_ups.choose_follow_up``), as a list."""
-    picked = choose_follow_up(question, phase, result)
+    picked = choose_follow_up(question, phase, result, asked=asked)
     return [picked] if picked else []
 
 

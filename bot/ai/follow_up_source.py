@@ -1,31 +1,28 @@
-"""The AI implementation of the interview's follow-up seam (``FollowUpSource``).
+"""The AI implementation of the interview's follow-up seam (``bot.core.follow_ups``).
 
-The seam: ``async follow_up(question, phase, answer_text, result) -> str | None``, one follow-up
-to ask after an answer, or None. This adapter asks ``AIInterviewer.follow_ups`` and returns its
-first question; when the model is off or fails (the interviewer then answers with its own
-deterministic pick), it returns what the deterministic source it wraps would ask, so the
-interview behaves exactly as without the AI.
+``AIFollowUps`` serves one session (one guild's budget): it asks ``AIInterviewer.follow_ups``
+for a follow-up aimed at what the answer missed and returns the first one not asked before in
+the interview, marked ``asked_by="ai"``. The candidate waits on it, so the whole call (retries
+included) is bounded by ``timeout_s`` (``LLM_TIMEOUT_S``). When the model is off, fails, runs out
+of time or has nothing new to ask, the ``fallback`` source's follow-up is asked instead, with
+the reason the AI was unavailable (for the scorecard's "AI unavailable" line). It never raises
+for the model's sake.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from collections.abc import Collection
+from dataclasses import replace
 
-from bot.ai.interviewer import AIInterviewer
+from bot.ai.interviewer import AIInterviewer, FollowUps
+from bot.core.follow_ups import FollowUp, FollowUpSource
 from bot.core.questions import Question
 from bot.core.scoring import RubricResult
 
 
-class FollowUpSource(Protocol):
-    """Structural copy of the seam (the interview flow's deterministic source satisfies it)."""
-
-    async def follow_up(
-        self, question: Question, phase: str | None, answer_text: str, result: RubricResult
-    ) -> str | None: ...
-
-
 class AIFollowUps:
-    """Follow-ups by the model, for one guild's budget; the ``fallback`` source otherwise."""
+    """Follow-ups by the model for one session; the ``fallback`` source's otherwise."""
 
     def __init__(
         self,
@@ -33,22 +30,51 @@ class AIFollowUps:
         fallback: FollowUpSource,
         *,
         guild_id: int | None = None,
+        timeout_s: float | None = None,
     ) -> None:
         self.interviewer = interviewer
         self.fallback = fallback
         self.guild_id = guild_id
-        self.last_flag = ""  # "AI unavailable: <reason>" of the latest call, for the scorecard
+        client = interviewer.client
+        self.timeout_s = timeout_s or (client.settings.timeout_s if client is not None else 0.0)
 
     async def follow_up(
-        self, question: Question, phase: str | None, answer_text: str, result: RubricResult
-    ) -> str | None:
+        self,
+        question: Question,
+        phase: str | None,
+        answer_text: str,
+        result: RubricResult,
+        *,
+        asked: Collection[str] = (),
+    ) -> FollowUp | None:
         if not self.interviewer.enabled:
-            self.last_flag = ""
-            return await self.fallback.follow_up(question, phase, answer_text, result)
-        out = await self.interviewer.follow_ups(
-            question, phase, answer_text, result, guild_id=self.guild_id
-        )
-        self.last_flag = out.flag
+            why = self.interviewer.off_reason
+            return await self._fallback(question, phase, answer_text, result, asked, why, 0)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                out: FollowUps = await self.interviewer.follow_ups(
+                    question, phase, answer_text, result, guild_id=self.guild_id, asked=list(asked)
+                )
+        except TimeoutError:
+            why = f"timeout after {self.timeout_s:g} s"
+            return await self._fallback(question, phase, answer_text, result, asked, why, 0)
         if out.source == "ai" and out.questions:
-            return out.questions[0]
-        return await self.fallback.follow_up(question, phase, answer_text, result)
+            return FollowUp(out.questions[0], "ai", "", out.tokens)
+        return await self._fallback(
+            question, phase, answer_text, result, asked, out.unavailable, out.tokens
+        )
+
+    async def _fallback(
+        self,
+        question: Question,
+        phase: str | None,
+        answer_text: str,
+        result: RubricResult,
+        asked: Collection[str],
+        unavailable: str,
+        tokens: int,
+    ) -> FollowUp | None:
+        picked = await self.fallback.follow_up(question, phase, answer_text, result, asked=asked)
+        if picked is None:
+            return None
+        return replace(picked, unavailable=unavailable[:200], tokens=picked.tokens + tokens)

@@ -19,6 +19,7 @@ from bot.ai.budget import TokenBudget
 from bot.ai.client import AIUnavailable, Completion
 from bot.ai.grounding import PointDecision, combine, injection, read_verdicts
 from bot.ai.parsing import bounded_text, echoes_prompt, json_object, string_list
+from bot.core.follow_ups import already_asked
 from bot.core.questions import Question
 from bot.core.scoring import MAX_SCORED_CHARS, RubricResult
 
@@ -152,20 +153,22 @@ class AIInterviewer:
         result: RubricResult,
         *,
         guild_id: int | None = None,
+        asked: Sequence[str] = (),
     ) -> FollowUps:
-        """One or two short follow-ups aimed at what the answer missed."""
+        """One or two short follow-ups aimed at what the answer missed, none of ``asked``."""
         done: Completion | None = None
         try:
             if injection(answer):
                 raise AIUnavailable("the answer addresses the grader")
-            messages = prompts.follow_up(question, phase, answer, result)
+            messages = prompts.follow_up(question, phase, answer, result, asked)
             done = await self._ask(messages, guild_id=guild_id, max_tokens=200, json=True)
             items = string_list(
                 json_object(done.text), "follow_ups", limit=2, max_chars=FOLLOW_UP_CHARS
             )
-            return FollowUps("ai", "", done.total_tokens, tuple(items))
+            fresh = tuple(q for q in items if not already_asked(q, asked))
+            return FollowUps("ai", "", done.total_tokens, fresh)
         except AIUnavailable as exc:
-            picked = fallback.pick_follow_up(question, phase, result)
+            picked = fallback.pick_follow_up(question, phase, result, asked)
             spent = done.total_tokens if done else 0
             return FollowUps("fallback", self._unavailable(exc), spent, tuple(picked))
 

@@ -81,7 +81,11 @@ def grading(question: Question, phase: str | None, answer: str) -> list[Message]
 
 
 def follow_up(
-    question: Question, phase: str | None, answer: str, result: RubricResult
+    question: Question,
+    phase: str | None,
+    answer: str,
+    result: RubricResult,
+    asked: Sequence[str] = (),
 ) -> list[Message]:
     tag = nonce()
     prompt, _ = phase_of(question, phase)
@@ -90,7 +94,8 @@ def follow_up(
         "\n".join(f"- {p.point}" + (f" ({p.explain})" if p.explain else "") for p in missed)
         or "- none: the answer covered every point; probe depth or trade-offs"
     )
-    own = "\n".join(f"- {f}" for f in question.follow_ups) or "- (none)"
+    own = "\n".join(f"- {f}" for f in question.follow_ups if f not in asked) or "- (none)"
+    before = "".join(f"\n- {a}" for a in asked)
     system = (
         "You are the interviewer in a mock interview for Machine Learning Engineers. Ask one or "
         "two short follow-up questions (each one sentence under 200 characters, ending with a "
@@ -101,7 +106,9 @@ def follow_up(
     )
     user = (
         f"Question:\n{prompt}\n\nWhat the answer missed:\n{missed_text}\n\n"
-        f"The question's own follow-ups:\n{own}\n\nCandidate's answer:\n{data_block(answer, tag)}"
+        f"The question's own follow-ups:\n{own}\n\n"
+        + (f"Already asked in this interview (do not ask again):{before}\n\n" if before else "")
+        + f"Candidate's answer:\n{data_block(answer, tag)}"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

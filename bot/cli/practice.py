@@ -55,8 +55,8 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--ai",
         action="store_true",
-        help="let the AI interviewer check the grades and write feedback (needs LLM_BASE_URL; "
-        "answers are sent to that server)",
+        help="let the AI interviewer ask the follow-ups, check the grades and write feedback "
+        "(needs LLM_BASE_URL; answers are sent to that server)",
     )
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--resume", action="store_true", help="continue the unfinished interview")
@@ -106,7 +106,7 @@ async def _practice(args: argparse.Namespace, settings: Settings) -> int:
 
     migrate = not schema_is_current(settings.database_url, MIGRATIONS_DIR)
     async with open_app(
-        settings, scope=LOCAL_PLATFORM, start_scheduler=False, migrate=migrate
+        settings, scope=LOCAL_PLATFORM, start_scheduler=False, migrate=migrate, local_ai=args.ai
     ) as app:
         track = Track(args.track)
         if args.topic and args.topic not in app.banks.topics(track):

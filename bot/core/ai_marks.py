@@ -48,10 +48,12 @@ class SessionMarks:
     feedback: str = ""
     unavailable: str = ""
     tokens: int = 0
+    follow_up_unavailable: str = ""  # why the AI did not ask a follow-up (the bank's was asked)
 
     @property
     def flag(self) -> str:
         """One line for the whole scorecard: the first reason the AI part was unavailable."""
-        reasons = [self.unavailable] + [m.unavailable for m in self.items.values()]
+        reasons = [self.follow_up_unavailable, self.unavailable]
+        reasons += [m.unavailable for m in self.items.values()]
         first = next((r for r in reasons if r), "")
         return f"AI unavailable: {first}" if first else ""

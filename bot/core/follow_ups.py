@@ -11,17 +11,21 @@ The deterministic rule (the default, and the fallback of any AI interviewer):
   question, so a phase asks one only when it targets that phase's missed points, and never one
   already asked earlier in the same interview (``asked``).
 
-``FollowUpSource`` is the seam: the interview service asks it after each submitted answer. An
-adaptive (AI) interviewer implements the same method; it should bound its own time and fall
-back to ``choose_follow_up`` when it cannot answer, since the candidate waits on it.
+``FollowUpSource`` is the seam: after each submitted answer the interview service asks its
+``FollowUpSources`` which source serves this session (``source_for``: the AI interviewer where
+it is on for the session, the deterministic picker elsewhere) and asks that source for the
+follow-up. An adaptive source bounds its own time and falls back to ``choose_follow_up`` when it
+cannot answer, since the candidate waits on it; the ``FollowUp`` it returns says who asked and,
+after a fallback, why the AI did not.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Literal, Protocol
 
 import snowballstemmer
 
@@ -85,13 +89,42 @@ def choose_follow_up(
     return best
 
 
+AskedBy = Literal["ai", "bank"]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A follow-up to ask: its text, who chose it, and why the AI did not when it was on."""
+
+    text: str
+    asked_by: AskedBy = "bank"  # "ai": the model wrote or chose it; "bank": choose_follow_up
+    unavailable: str = ""  # the AI was on for the session but failed (the bank's was asked)
+    tokens: int = 0  # what the model call cost, for the daily budget
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpContext:
+    """What decides which source serves a session: where it runs and whose it is."""
+
+    session_id: int
+    user_id: int
+    platform: str
+    guild_id: int | None
+
+
+def already_asked(text: str, asked: Collection[str]) -> bool:
+    """Whether ``text`` repeats a follow-up of ``asked`` (case and spacing ignored)."""
+    key = " ".join(text.lower().split())
+    return any(" ".join(a.lower().split()) == key for a in asked)
+
+
 class FollowUpSource(Protocol):
-    """Who decides the follow-up: the deterministic picker by default, an AI interviewer later.
+    """Who decides the follow-up: the deterministic picker by default, or an AI interviewer.
 
     ``answer_text`` is the whole answer as submitted; ``result`` its automatic score; ``asked``
-    the follow-ups already asked in this interview. Return the follow-up's text, or ``None``
-    for no follow-up. Called while the candidate waits: keep it quick and never raise for an
-    unavailable model (fall back to ``choose_follow_up``).
+    the follow-ups already asked on this question in this interview (never asked again). Return
+    the follow-up, or ``None`` for none. Called while the candidate waits: keep it quick and
+    never raise for an unavailable model (fall back to ``choose_follow_up``).
     """
 
     async def follow_up(
@@ -102,7 +135,13 @@ class FollowUpSource(Protocol):
         result: RubricResult,
         *,
         asked: Collection[str] = (),
-    ) -> str | None: ...
+    ) -> FollowUp | None: ...
+
+
+class FollowUpSources(Protocol):
+    """Chooses the source for one session (the AI's only where it is on for that session)."""
+
+    async def source_for(self, session: FollowUpContext) -> FollowUpSource: ...
 
 
 class DeterministicFollowUps:
@@ -116,5 +155,16 @@ class DeterministicFollowUps:
         result: RubricResult,
         *,
         asked: Collection[str] = (),
-    ) -> str | None:
-        return choose_follow_up(question, phase, result, asked=asked)
+    ) -> FollowUp | None:
+        text = choose_follow_up(question, phase, result, asked=asked)
+        return None if text is None else FollowUp(text)
+
+
+DETERMINISTIC = DeterministicFollowUps()
+
+
+class OnlyDeterministic:
+    """The default ``FollowUpSources``: every session gets the deterministic picker."""
+
+    async def source_for(self, session: FollowUpContext) -> FollowUpSource:
+        return DETERMINISTIC

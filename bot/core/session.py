@@ -172,6 +172,12 @@ class ScorecardItem:
     first_answer: str = ""
     follow_up_reply: str = ""
     follow_up_skipped: bool = False
+    follow_up_by: str | None = None  # "ai": asked by the AI interviewer; "bank" or None: not
+    follow_up_unavailable: str = ""  # why the AI interviewer, on, did not ask it
+
+    @property
+    def follow_up_by_ai(self) -> bool:
+        return self.follow_up_by == "ai"
 
     @property
     def score(self) -> int | None:

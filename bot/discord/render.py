@@ -102,7 +102,8 @@ def follow_up_lines(item: ScorecardItem, quote_chars: int = 160) -> list[str]:
     with it (or, skipped, the item is scored on the first answer alone)."""
     if not item.follow_up:
         return []
-    lines = [f"↪ Follow-up: *{clip(item.follow_up, quote_chars)}*"]
+    by = " (asked by the AI interviewer)" if item.follow_up_by_ai else ""
+    lines = [f"↪ Follow-up{by}: *{clip(item.follow_up, quote_chars)}*"]
     if item.follow_up_skipped:
         lines.append("↪ Your reply: skipped (scored on your first answer)")
     elif item.follow_up_reply.strip():

@@ -166,6 +166,10 @@ class Answer(Base):
     follow_up_skipped: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # Who asked it: "ai" (the AI interviewer) or "bank" (the question's own, picked by rule);
+    # and why the AI interviewer, on for this session, did not ask it.
+    follow_up_by: Mapped[str | None] = mapped_column(String(8))
+    follow_up_unavailable: Mapped[str | None] = mapped_column(String(200))
 
     session: Mapped[InterviewSession] = relationship(back_populates="answers")
     parts: Mapped[list[AnswerPart]] = relationship(

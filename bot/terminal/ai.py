@@ -1,9 +1,9 @@
 """The AI interviewer in the terminal: `mlmock practice --ai`, `:ask`, and the scorecard's AI parts.
 
-With ``--ai`` the finished interview is marked by the model before the scorecard is shown (see
-``bot.features.interviews.ai_marking``). ``:ask <question>`` works in the clarify phase of a
-system-design question with or without ``--ai``: without it the reply is the scenario's own
-sentence on the subject, or "not specified".
+With ``--ai`` the model writes the follow-ups (``bot.features.interviews.ai_follow_ups``) and
+marks the finished interview before the scorecard is shown (``ai_marking`` there). ``:ask
+<question>`` works in the clarify phase of a system-design question with or without ``--ai``:
+without it the reply is the scenario's own sentence on the subject, or "not specified".
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def describe(interviewer: AIInterviewer) -> str:
     model = client.settings.model or "the server's default model"
     return (
         f"AI interviewer on: your answers go to {client.settings.base_url} ({model}) for "
-        "grading checks and feedback when the interview ends."
+        "its follow-ups (when follow-ups are on) and, when the interview ends, for grading "
+        "checks and feedback."
     )
 
 

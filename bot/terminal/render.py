@@ -297,7 +297,9 @@ def render_scorecard_item(
     first = item.first_answer if item.follow_up else item.answer_text
     parts.append(_quoted(first) if first.strip() else Text("  (nothing written)", style="dim"))
     if item.follow_up:
-        parts.append(Text("Follow-up: ", style="bold").append(item.follow_up, style="default"))
+        by = " (asked by the AI interviewer)" if item.follow_up_by_ai else ""
+        head = Text(f"Follow-up{by}: ", style="bold")
+        parts.append(head.append(item.follow_up, style="default"))
         if item.follow_up_skipped:
             parts.append(Text("  (skipped: scored on your first answer)", style="dim"))
         elif item.follow_up_reply.strip():

@@ -59,3 +59,37 @@ async def test_with_a_server_it_compares_the_two(
     assert capped
     assert all(r["ai"] == r["scorer"] and r["granted"] == 0 for r in capped)
     assert sum(r["granted"] for r in rows) >= 1
+
+
+def test_scoring_eval_ai_without_a_server_exits_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import scoring_eval
+
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    assert scoring_eval.main(["--ai"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert "set LLM_BASE_URL" in line and "benchmarks/scoring_eval.py --ai" in line
+
+
+async def test_scoring_eval_ai_prints_both_scorers(
+    fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from benchmarks import scoring_eval
+
+    monkeypatch.setenv("LLM_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("LLM_MODEL", "fake-model")
+    fake_llm.responder = _grant_first_point
+    # main() runs its own event loop: off this test's loop, in a thread.
+    code = await asyncio.to_thread(scoring_eval.main, ["--ai", "--limit", "6"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Graded answers: 6 answers" in out
+    for label in ("QWK vs human grade", "gamed (scored 3-4)", "missed (scored 1-2)"):
+        assert re.search(rf"{re.escape(label)}\s+\S+\s+\S+", out)
+    assert "tokens per model reply (mean)" in out and "seconds per answer (mean)" in out
+    assert len(fake_llm.requests) == 6

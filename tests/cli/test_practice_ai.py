@@ -37,13 +37,16 @@ def _env(tmp_path: Path, base_url: str | None, **extra: str) -> dict[str, str]:
     return env
 
 
-async def _practice(tmp_path: Path, stdin: str, env: dict[str, str]) -> tuple[int, str, str]:
+async def _practice(
+    tmp_path: Path, stdin: str, env: dict[str, str], *extra: str
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "practice",
         *ARGS,
+        *extra,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -165,3 +168,84 @@ async def test_ai_without_a_server_configured_is_one_line_error(tmp_path: Path) 
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "--ai needs a model server: set LLM_BASE_URL" in lines[0]
     assert "practice --ai" in lines[0]
+
+
+MODEL_FOLLOW_UP = "How would a learning curve tell variance from bias here?"
+BANK_FOLLOW_UP = "What if both were 70%?"
+REPLY = "The validation curve stays far above the training curve as data grows."
+
+
+def _with_follow_up(request: Request) -> Reply:
+    if "Ask one or two short follow-up questions" in request.messages[0]["content"]:
+        return Reply.json({"follow_ups": [MODEL_FOLLOW_UP]})
+    return _responder(request)
+
+
+async def test_the_follow_up_comes_from_the_model(tmp_path: Path, llm: FakeLLM) -> None:
+    llm.responder = _with_follow_up
+    stdin = f"It is overfitting.\n.\n{REPLY}\n.\n"
+    code, out, err = await _practice(
+        tmp_path, stdin, _env(tmp_path, llm.base_url), "--follow-ups", "--plain"
+    )
+    assert code == 0, err
+    assert f"Interviewer: {MODEL_FOLLOW_UP}" in out  # asked during the interview
+    assert f"Follow-up (asked by the AI interviewer): {MODEL_FOLLOW_UP}" in out  # scorecard
+    assert BANK_FOLLOW_UP not in out and "AI unavailable" not in out
+    first = llm.requests[0]
+    assert "Ask one or two short follow-up questions" in first.messages[0]["content"]
+    assert "It is overfitting." in first.text and BANK_FOLLOW_UP in first.text  # the bank's own
+    [(asked, by, why)] = _rows(
+        tmp_path, "select follow_up, follow_up_by, follow_up_unavailable from answers"
+    )
+    assert (asked, by, why) == (MODEL_FOLLOW_UP, "ai", None)
+    # The reply joined the answer that was graded afterwards.
+    grading = next(r for r in llm.requests if r.messages[0]["content"].startswith("You grade"))
+    assert REPLY in grading.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply.error(503), "server error (HTTP 503)"),
+        (Reply(content="{}", delay=5.0), "timeout after 2 s"),
+    ],
+)
+async def test_a_failing_model_asks_the_banks_follow_up(
+    tmp_path: Path, llm: FakeLLM, reply: Reply, reason: str
+) -> None:
+    llm.responder = lambda request: reply
+    stdin = f"It is overfitting.\n.\n{REPLY}\n.\n"
+    code, out, err = await _practice(
+        tmp_path, stdin, _env(tmp_path, llm.base_url), "--follow-ups", "--plain"
+    )
+    assert code == 0, err
+    assert f"Interviewer: {BANK_FOLLOW_UP}" in out
+    assert f"Follow-up: {BANK_FOLLOW_UP}" in out and "asked by the AI" not in out
+    assert f"AI unavailable: {reason}" in out
+    [(by, why)] = _rows(tmp_path, "select follow_up_by, follow_up_unavailable from answers")
+    assert by == "bank" and str(why).startswith(reason)
+
+
+async def test_without_ai_the_bank_asks_and_nothing_is_sent(tmp_path: Path, llm: FakeLLM) -> None:
+    llm.responder = _with_follow_up
+    env = _env(tmp_path, llm.base_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "practice",
+        *[a for a in ARGS if a != "--ai"],
+        "--follow-ups",
+        "--plain",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(
+        process.communicate(f"It is overfitting.\n.\n{REPLY}\n.\n".encode()), 90
+    )
+    assert process.returncode == 0, err.decode()
+    assert f"Interviewer: {BANK_FOLLOW_UP}" in " ".join(out.decode().split())
+    assert llm.requests == []  # LLM_BASE_URL set, but this run did not ask for the AI

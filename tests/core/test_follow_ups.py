@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from bot.core.follow_ups import DeterministicFollowUps, FollowUpSource, choose_follow_up
+from bot.core.follow_ups import (
+    DeterministicFollowUps,
+    FollowUp,
+    FollowUpSource,
+    already_asked,
+    choose_follow_up,
+)
 from bot.core.questions import Track
 from bot.core.scoring import score_for
 from tests.factories import question, rubric
@@ -66,4 +72,11 @@ def test_the_default_source_is_the_picker() -> None:
     source: FollowUpSource = DeterministicFollowUps()
     result = score_for(Q, "It is overfitting; add dropout.")
     picked = asyncio.run(source.follow_up(Q, None, "It is overfitting; add dropout.", result))
-    assert picked == SPLIT
+    assert picked == FollowUp(SPLIT, "bank")
+    again = asyncio.run(source.follow_up(Q, None, "x", result, asked={SPLIT, REG}))
+    assert again is None
+
+
+def test_already_asked_ignores_case_and_spacing() -> None:
+    assert already_asked("  which REGULARISATION would you try first,  and why? ", {REG})
+    assert not already_asked("Which regularisation would you try last?", {REG})

@@ -262,3 +262,136 @@ async def test_ask_the_interviewer_in_the_clarify_phase(
     session = await app.interviews.open_session(uid)
     assert session is not None and session.current is not None
     assert "How many daily users?" in session.current.answer_text
+
+
+MODEL_FOLLOW_UP = "Which curve would you plot to tell variance from bias, and why?"
+
+
+def with_follow_ups(*, down: bool = False) -> Any:
+    """``grader``, plus the model's follow-up (or a 503 for follow-ups only, when ``down``)."""
+
+    def respond(request: Request) -> Reply:
+        if "Ask one or two short follow-up questions" in request.messages[0]["content"]:
+            return Reply.error(503) if down else Reply.json({"follow_ups": [MODEL_FOLLOW_UP]})
+        return grader(request)
+
+    return respond
+
+
+async def standard_to_follow_up(fake: FakeDiscord, w: DefaultWorld) -> tuple[Any, int, FakeMessage]:
+    """Start a standard interview (follow-ups on), answer question 1, press Next."""
+    result = await fake.slash(
+        w.bob,
+        w.interviews,
+        "interview",
+        subcommand="start",
+        options={"track": "technical", "length": "standard"},
+    )
+    assert "ready in" in (await result.followup(0)).content
+    assert "told this once" in (await result.followup(1)).content  # the member is told first
+    thread = fake.threads(w.interviews)[-1]
+    first = await fake.wait_for_message(
+        lambda m: m.channel is thread and bool(m.embeds) and "Question 1" in m.embeds[0]["title"]
+    )
+    opened = await fake.click(w.bob, first, cid(first, "answer"))
+    modal = (await opened.response()).data
+    await fake.submit_modal(w.bob, thread, modal["custom_id"], {"answer": "It is overfitting."})
+    session_id = int(cid(first, "next").split(":")[3])
+    nxt = await fake.click(w.bob, first, cid(first, "next"))
+    assert (await nxt.response()).type == 6  # deferred before the model is asked
+    follow = await fake.wait_for_message(
+        lambda m: (
+            m.channel is thread
+            and bool(m.embeds)
+            and m.embeds[0]["title"].startswith("Follow-up on question 1")
+        ),
+        timeout=20,
+    )
+    return thread, session_id, follow
+
+
+async def end_now(fake: FakeDiscord, w: DefaultWorld, thread: Any, message: Any) -> FakeMessage:
+    await (await fake.click(w.bob, message, cid(message, "end"))).response()
+    return await fake.wait_for_message(
+        lambda m: (
+            m.channel is thread
+            and bool(m.embeds)
+            and m.embeds[0]["title"] == "Interviewer's feedback"
+        ),
+        timeout=20,
+    )
+
+
+async def test_the_follow_up_comes_from_the_model(
+    fake_discord: FakeDiscord, world: DefaultWorld, ai_running: Running, llm: FakeLLM
+) -> None:
+    app, _ = ai_running
+    llm.responder = with_follow_ups()
+    await turn_on(fake_discord, world)
+    thread, _, follow = await standard_to_follow_up(fake_discord, world)
+    assert MODEL_FOLLOW_UP in follow.embeds[0]["description"]
+    [request] = llm.requests
+    assert "It is overfitting." in request.text
+    assert str(world.bob.id) not in request.text and "bob" not in request.text.lower()
+
+    feedback = await end_now(fake_discord, world, thread, follow)
+    assert "footer" not in feedback.embeds[0]
+    card = scorecard(fake_discord, thread)
+    assert "Follow-up (asked by the AI interviewer)" in card["fields"][0]["value"]
+    assert MODEL_FOLLOW_UP in card["fields"][0]["value"]
+    async with app.db.reading() as s:
+        usage = await s.get(AITokenUsage, (str(world.guild.id), datetime.now(UTC).date()))
+    assert usage is not None and usage.tokens > 0
+
+
+async def test_a_failing_model_asks_the_banks_follow_up(
+    fake_discord: FakeDiscord, world: DefaultWorld, ai_running: Running, llm: FakeLLM
+) -> None:
+    app, _ = ai_running
+    llm.responder = with_follow_ups(down=True)
+    await turn_on(fake_discord, world)
+    thread, session_id, follow = await standard_to_follow_up(fake_discord, world)
+    item = (await app.interviews.scorecard(session_id)).items[0]
+    assert item.follow_up is not None and item.follow_up in item.question.follow_ups
+    assert item.follow_up in follow.embeds[0]["description"]
+    assert item.follow_up_by == "bank" and item.follow_up_unavailable == "server error (HTTP 503)"
+
+    feedback = await end_now(fake_discord, world, thread, follow)
+    # The grading worked; the line says why the follow-up was the bank's.
+    assert feedback.embeds[0]["footer"]["text"] == "AI unavailable: server error (HTTP 503)"
+    assert "asked by the AI" not in str(scorecard(fake_discord, thread)["fields"])
+
+
+async def test_no_model_follow_up_before_the_member_is_told(
+    fake_discord: FakeDiscord, world: DefaultWorld, ai_running: Running, llm: FakeLLM
+) -> None:
+    llm.responder = with_follow_ups()
+    # AI off in this server: the bank's follow-up, nothing sent.
+    result = await fake_discord.slash(
+        world.bob,
+        world.interviews,
+        "interview",
+        subcommand="start",
+        options={"track": "technical", "length": "standard"},
+    )
+    await result.followup(0)
+    thread = fake_discord.threads(world.interviews)[-1]
+    first = await fake_discord.wait_for_message(
+        lambda m: m.channel is thread and bool(m.embeds) and "Question 1" in m.embeds[0]["title"]
+    )
+    await turn_on(fake_discord, world)  # turned on mid-interview: this member was never told
+    opened = await fake_discord.click(world.bob, first, cid(first, "answer"))
+    modal = (await opened.response()).data
+    await fake_discord.submit_modal(
+        world.bob, thread, modal["custom_id"], {"answer": "It is overfitting."}
+    )
+    await (await fake_discord.click(world.bob, first, cid(first, "next"))).response()
+    follow = await fake_discord.wait_for_message(
+        lambda m: (
+            m.channel is thread
+            and bool(m.embeds)
+            and m.embeds[0]["title"].startswith("Follow-up on question 1")
+        )
+    )
+    assert MODEL_FOLLOW_UP not in follow.embeds[0]["description"]
+    assert llm.requests == []

@@ -37,11 +37,11 @@ async def test_the_interviewers_budget_is_topped_up_from_the_database(
     interviewer.budget = TokenBudget(1_000)
     marking = AIMarking(db, _NoBank(), clock, interviewer)
     await marking.usage.add(7, DAY, 990)
-    await marking._top_up_budget(7)
+    await marking.top_up_budget(7)
     assert interviewer.budget.used(7, DAY) == 990
     assert not interviewer.budget.allows(7, DAY, 20)
     assert interviewer.budget.allows(8, DAY, 20)  # another server's budget is its own
-    await marking._top_up_budget(7)  # idempotent: nothing counted twice
+    await marking.top_up_budget(7)  # idempotent: nothing counted twice
     assert interviewer.budget.used(7, DAY) == 990
 
 

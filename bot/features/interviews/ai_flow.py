@@ -18,6 +18,7 @@ from bot.core.questions import Track
 from bot.core.session import ItemView, Scorecard
 from bot.discord.limits import clip
 from bot.features.config.service import GuildSettingsService
+from bot.features.interviews.ai_follow_ups import ai_on_for_member
 from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 
@@ -58,9 +59,7 @@ class AIFlow:
     async def on_for_member(self, guild_id: int | None, user_id: int) -> bool:
         """On for the guild, and the member was told: an interview started before a moderator
         turned the AI on stays with the rubric scorer (its member was never told)."""
-        if guild_id is None or not await self.on_for(guild_id):
-            return False
-        return not await self.marking.notice_due(user_id, guild_id)
+        return await ai_on_for_member(self.marking, self.guild_settings, guild_id, user_id)
 
     async def notice(self, user_id: int, guild_id: int | None) -> str | None:
         """The one-time notice that answers go to the model server, when it is due (recorded)."""

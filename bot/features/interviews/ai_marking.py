@@ -89,7 +89,10 @@ class AIMarking:
                 await s.scalars(select(AIMark).where(AIMark.answer_id.in_(list(by_answer))))
             ).all()
             note = await s.get(AISessionNote, session_id)
-        if note is None and not found:
+            follow_up = next(
+                (a.follow_up_unavailable for a in row.answers if a.follow_up_unavailable), ""
+            )
+        if note is None and not found and not follow_up:
             return None
         items = {by_answer[m.answer_id]: _item_mark(by_answer[m.answer_id], m) for m in found}
         return SessionMarks(
@@ -97,6 +100,7 @@ class AIMarking:
             feedback=note.feedback if note else "",
             unavailable=note.unavailable if note else "",
             tokens=(note.tokens if note else 0) + sum(m.tokens for m in found),
+            follow_up_unavailable=follow_up,
         )
 
     # -- marking ------------------------------------------------------------------------------
@@ -151,7 +155,7 @@ class AIMarking:
         self, session_id: int, item: _Todo, guild_id: int | None
     ) -> tuple[Question, RubricResult]:
         det = _result(item)
-        await self._top_up_budget(guild_id)
+        await self.top_up_budget(guild_id)
         ai = self.interviewer
         graded: AIGrade = await ai.grade(
             item.question, item.phase, item.text, det, guild_id=guild_id
@@ -208,7 +212,7 @@ class AIMarking:
         results: list[tuple[Question, RubricResult]],
         guild_id: int | None,
     ) -> None:
-        await self._top_up_budget(guild_id)
+        await self.top_up_budget(guild_id)
         note = await self.interviewer.session_feedback(results, guild_id=guild_id)
         await self.usage.add(guild_id, self.interviewer.today(), note.tokens)
         async with self._db.transaction() as s:
@@ -224,7 +228,11 @@ class AIMarking:
                 )
             )
 
-    async def _top_up_budget(self, guild_id: int | None) -> None:
+    async def record_tokens(self, guild_id: int | None, tokens: int) -> None:
+        """Count tokens spent outside marking (follow-ups) in today's stored usage."""
+        await self.usage.add(guild_id, self.interviewer.today(), tokens)
+
+    async def top_up_budget(self, guild_id: int | None) -> None:
         """Bring the in-memory budget up to what the database says today's usage is."""
         budget = self.interviewer.budget
         if budget is None:
@@ -245,9 +253,10 @@ class AIMarking:
 
     def notice_text(self) -> str:
         return (
-            f"🤖 This server has the AI interviewer on: when an interview ends, your answers "
-            f"(and the questions, rubrics and reference answers) are sent to the model server at "
-            f"**{self.host}** to check the grading and write feedback. Nothing about your "
+            f"🤖 This server has the AI interviewer on: your answers (and the questions, rubrics "
+            f"and reference answers) are sent to the model server at **{self.host}**: after "
+            "each answer when the interview asks follow-ups (the model writes the follow-up), "
+            "and when it ends, to check the grading and write feedback. Nothing about your "
             "account is sent. You are told this once."
         )
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.follow_ups import DeterministicFollowUps, FollowUpSource
+from bot.core.follow_ups import FollowUp, FollowUpContext, FollowUpSources, OnlyDeterministic
 from bot.core.formats import Length, build_format, follow_up_seconds
 from bot.core.questions import Difficulty, Question, Track
 from bot.core.scoring import MAX_SCORED_CHARS, hint_cap, score_for
@@ -83,11 +83,12 @@ class InterviewService:
         scheduler: Scheduler,
         *,
         rng: random.Random | None = None,
-        follow_ups: FollowUpSource | None = None,
+        follow_ups: FollowUpSources | None = None,
     ) -> None:
         self._db = db
-        # Who picks the follow-up after a submitted answer (an AI interviewer plugs in here).
-        self._follow_ups: FollowUpSource = follow_ups or DeterministicFollowUps()
+        # Who picks the follow-up after a submitted answer, chosen per session (the AI
+        # interviewer where it is on for the session, the bank's follow-ups elsewhere).
+        self._follow_ups: FollowUpSources = follow_ups or OnlyDeterministic()
         self._bank = bank
         self._snap = Snapshots(bank)
         self._marking = Marking(self._snap)
@@ -457,7 +458,7 @@ class InterviewService:
         self._deadlines.committed(scheduled, cancelled)
         return result
 
-    async def _follow_up_for(self, session_id: int, position: int | None) -> str | None:
+    async def _follow_up_for(self, session_id: int, position: int | None) -> FollowUp | None:
         """The follow-up to ask now that the current answer is submitted, if any: only when
         the session has follow-ups on, none was asked on this item yet, and it has text."""
         async with self._db.reading() as s:
@@ -475,14 +476,18 @@ class InterviewService:
                 a.follow_up for a in row.answers if a.follow_up and a.question_id == question.id
             }
             result = score_for(question, text, phase=name, hints_used=answer.hints_used)
-        return await self._follow_ups.follow_up(question, name, text, result, asked=asked)
+            context = FollowUpContext(row.id, row.user_id, row.platform, row.guild_id)
+        source = await self._follow_ups.source_for(context)
+        return await source.follow_up(question, name, text, result, asked=asked)
 
     async def _ask_follow_up(
-        self, s: AsyncSession, session_id: int, answer: Answer, follow_up: str, now: datetime
+        self, s: AsyncSession, session_id: int, answer: Answer, follow_up: FollowUp, now: datetime
     ) -> dict[DeadlineKey, datetime]:
         """Keep the item open for the reply: it extends the same answer, and gets the item's
         remaining time plus the follow-up allowance (``bot.core.formats.follow_up_seconds``)."""
-        answer.follow_up = follow_up
+        answer.follow_up = follow_up.text
+        answer.follow_up_by = follow_up.asked_by
+        answer.follow_up_unavailable = follow_up.unavailable or None
         answer.follow_up_from = len(answer.parts)
         remaining = (answer.deadline_at - now).total_seconds() if answer.deadline_at else 0.0
         deadline = now + timedelta(seconds=follow_up_seconds(remaining))

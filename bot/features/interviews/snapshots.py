@@ -101,6 +101,8 @@ class Snapshots:
             first_answer=_join(answer.parts[: _cut(answer)]),
             follow_up_reply=_join(answer.parts[_cut(answer) :]),
             follow_up_skipped=answer.follow_up_skipped,
+            follow_up_by=answer.follow_up_by,
+            follow_up_unavailable=answer.follow_up_unavailable or "",
         )
 
     def scorecard(self, row: InterviewSession) -> Scorecard:
