@@ -115,6 +115,15 @@ class SessionCache:
                 await lock_in(s, LOCK_NAMESPACE, session_id)
                 yield s
 
+    @asynccontextmanager
+    async def transaction_under_lock(self, session_id: int) -> AsyncIterator[AsyncSession]:
+        """A transaction holding the session's cross-process lock, for a caller that already
+        holds ``lock(session_id)`` (work done before the transaction, such as choosing a
+        follow-up, stays outside it)."""
+        async with self._db.transaction() as s:
+            await lock_in(s, LOCK_NAMESPACE, session_id)
+            yield s
+
     async def position(
         self, session_id: int, user_id: int, load: Callable[[int], Awaitable[SessionView]]
     ) -> int | None:

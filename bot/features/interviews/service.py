@@ -425,7 +425,7 @@ class InterviewService:
             if status is ItemStatus.SUBMITTED:
                 # Decided before the write transaction: an adaptive source may take a while.
                 follow_up = await self._follow_up_for(session_id, position)
-            async with self._db.transaction() as s:
+            async with self._cache.transaction_under_lock(session_id) as s:
                 row = await rows.session_row(s, session_id)
                 answer = rows.current_answer(row, position)
                 now = self._clock.now()
