@@ -308,7 +308,7 @@ class Scheduler:
             try:
                 await self._renew_leases()
                 due, next_at = await self._claim(room)
-                METRICS.jobs_claimed(due, self._clock.now())
+                METRICS.jobs_claimed((job for _, job in due), self._clock.now())
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
