@@ -135,6 +135,12 @@ class Scheduler:
         self._handlers: dict[str, Handler] = {}
         self._batch_handlers: dict[str, BatchHandler] = {}
         self._wake = asyncio.Event()
+        # False while the loop knows when the next job of this process falls due without
+        # reading the table: pokes that name their earliest due time (``poke(due_at)``) only
+        # move ``_next_at``, so a commit that schedules a deadline minutes away costs no
+        # transaction. Any other wake-up (a plain poke, a finished handler) reads the table.
+        self._blind = True
+        self._next_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
         self._waiting_until: datetime | None = None
@@ -266,8 +272,16 @@ class Scheduler:
                 delete(ScheduledJob).where(ScheduledJob.kind == kind, ScheduledJob.key.in_(keys))
             )
 
-    def poke(self) -> None:
-        """The table changed (after a commit): look again."""
+    def poke(self, due_at: datetime | None = None) -> None:
+        """The table changed (after a commit): look again. With ``due_at``, the change only
+        added or moved jobs of this scope, the earliest due then: the loop reads the table when
+        that time comes instead of now (nothing else it knows about became due sooner)."""
+        if due_at is None:
+            self._blind = True
+        elif not self._blind and self._next_at is not None and due_at >= self._next_at:
+            return  # the loop wakes earlier anyway
+        else:
+            self._next_at = due_at if self._next_at is None else min(self._next_at, due_at)
         self._wake.set()
 
     async def failed(self) -> list[Job]:
@@ -305,6 +319,11 @@ class Scheduler:
         while not self._stopping:
             self._wake.clear()
             room = self._batch_size - len(self._inflight)
+            if self._nothing_due():
+                await self._wait(self._next_at if room > 0 else None)
+                continue
+            # Pokes during the claim land in ``_next_at`` (None now), seen after it.
+            self._blind, self._next_at = False, None
             try:
                 await self._renew_leases()
                 due, next_at = await self._claim(room)
@@ -312,6 +331,7 @@ class Scheduler:
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
+                self._blind = True
                 if not self._db_failing:
                     log.warning("scheduler (%s): database error, retrying: %s", self._scope, exc)
                     self._db_failing = True
@@ -324,15 +344,31 @@ class Scheduler:
             backoff = DB_BACKOFF_FIRST
             self._launch(due)
             if due or self._stopping:
-                continue  # more may be due than one claim takes: look again before sleeping
-            wake_at = next_at if room > 0 else None  # full: a finishing handler wakes the loop
-            if self._inflight and self._renew_at is not None:
-                wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
-            self._waiting_until, self._waiting = wake_at, True
-            try:
-                await self._clock.wait_until(wake_at, self._wake)
-            finally:
-                self._waiting = False
+                self._blind = True  # more may be due than one claim takes: look again
+                continue
+            if self._next_at is not None:
+                self._blind = True  # a hinted poke came in while the claim was reading
+            self._next_at = next_at
+            await self._wait(next_at if room > 0 else None)  # full: a finished handler wakes it
+
+    def _nothing_due(self) -> bool:
+        """True when the loop may sleep on without reading the table: only hinted pokes came
+        since its last look, none due yet, and no lease to renew."""
+        if self._blind or self._stopping:
+            return False
+        now = self._clock.now()
+        if self._next_at is not None and self._next_at <= now:
+            return False
+        return not (self._inflight and self._renew_at is not None and self._renew_at <= now)
+
+    async def _wait(self, wake_at: datetime | None) -> None:
+        if self._inflight and self._renew_at is not None:
+            wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
+        self._waiting_until, self._waiting = wake_at, True
+        try:
+            await self._clock.wait_until(wake_at, self._wake)
+        finally:
+            self._waiting = False
 
     def _pending_filter(self) -> ColumnElement[bool]:
         kinds = [*self._handlers, *self._batch_handlers]
@@ -432,7 +468,7 @@ class Scheduler:
             finally:
                 for job_id in ids:
                     self._inflight.pop(job_id, None)
-                self._wake.set()  # room for more, and a handler may have scheduled more
+                self.poke()  # room for more, and a handler may have scheduled more
 
         task = asyncio.create_task(run(), name=f"job:{name}")
         for job_id in ids:
