@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -254,22 +255,16 @@ class Scheduler:
             }
             for j in jobs
         ]
-        if not rows:
-            return
-        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ScheduledJob).values(rows)
-        await s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["kind", "key"],
-                set_={name: getattr(stmt.excluded, name) for name in _MOVED},
-            )
-        )
+        if rows:  # parameters apart from the statement: it is compiled once, then cached
+            await s.execute(_upsert(self._db.engine.dialect.name), rows)
 
     async def cancel_in(self, s: AsyncSession, kind: str, keys: Iterable[str]) -> None:
         keys = list(keys)
         if keys:
             await s.execute(
-                delete(ScheduledJob).where(ScheduledJob.kind == kind, ScheduledJob.key.in_(keys))
+                delete(ScheduledJob)
+                .where(ScheduledJob.kind == kind, ScheduledJob.key.in_(keys))
+                .execution_options(synchronize_session=False)  # no ORM objects of jobs held
             )
 
     def poke(self, due_at: datetime | None = None) -> None:
@@ -547,6 +542,18 @@ class Scheduler:
 
     def _still_mine(self, job: Job) -> tuple[Any, ...]:
         return (*_same(job), ScheduledJob.claimed_by == self._owner)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Insert jobs, or move the existing ones of the same kind and key (a Core statement on
+    the table, executed with a list of rows: no ORM bulk path, no per-call compile)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ScheduledJob.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={name: getattr(stmt.excluded, name) for name in _MOVED},
+    )
 
 
 def _same(job: Job) -> tuple[Any, ...]:

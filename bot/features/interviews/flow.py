@@ -179,18 +179,18 @@ class InterviewFlow:
         self, channel: discord.abc.Messageable, session: SessionView
     ) -> None:
         """The interview's shape, then its first question, in that order."""
-        await channel.send(await self._announcement(session))
+        await channel.send(self._announcement(session))
         assert session.current is not None
         await self._send_item(channel, session.current)
 
-    async def _announcement(self, session: SessionView) -> str:
-        """What the interview holds and how it is timed, before the first question."""
-        card = await self.service.scorecard(session.id)
-        questions = len({i.question.id for i in card.items})
-        minutes = sum(i.minutes for i in card.items)
+    @staticmethod
+    def _announcement(session: SessionView) -> str:
+        """What the interview holds and how it is timed, before the first question (from the
+        session's view: no second read of the session)."""
+        questions, minutes = session.questions, session.total_minutes
         shape = f"{questions} question{'s' if questions != 1 else ''}"
-        if len(card.items) != questions:
-            shape += f" in {len(card.items)} timed phases"
+        if session.total_items != questions:
+            shape += f" in {session.total_items} timed phases"
         text = (
             f"**{session.length.value.capitalize()} {session.track.value} interview:** {shape}, "
             f"{minutes} minutes in all. Time limits are set for typing: a reference-length "
