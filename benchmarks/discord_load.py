@@ -125,6 +125,11 @@ def new_messages(fake: FakeDiscord, thread: Any, seen: int) -> FakeMessage | Non
     return found[seen] if len(found) > seen else None
 
 
+def first_with_buttons(fake: FakeDiscord, thread: Any) -> FakeMessage | None:
+    """The first question (the interview's announcement, without buttons, comes before it)."""
+    return next((m for m in fake.messages_in(thread) if m.custom_ids()), None)
+
+
 def completed(result: Any) -> FakeMessage | None:
     """The deferred response once its content arrived (what ``final_message`` waits for)."""
     original = result.original
@@ -168,7 +173,7 @@ async def run_member(
     thread = next(
         t for t in fake.threads(channel) if t.id not in known and member.user.id in t.members
     )
-    first = await watch.until(lambda: new_messages(fake, thread, 0), "question 1")
+    first = await watch.until(lambda: first_with_buttons(fake, thread), "question 1")
     felt["first question"].append(first.created_mono - (began or 0.0))
     message = first
     while True:

@@ -150,6 +150,8 @@ class SessionView:
     total_items: int
     mode: str = "solo"
     follow_ups: bool = False
+    questions: int = 0  # distinct questions (a system-design question has several items)
+    total_minutes: int = 0  # every item's time limit, summed
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -61,6 +62,9 @@ DB_BACKOFF_FIRST = 0.2  # seconds of real time after a database error, doubled u
 DB_BACKOFF_MAX = 10.0
 LEASE = timedelta(seconds=30)  # a claim holds this long unless renewed (every third of it)
 CONCURRENCY = 32  # handlers running at once in one process
+# However quiet, the loop reads the table this often: jobs another process wrote (and did not
+# live to fire) or whose lease ran out are seen without a poke from this process.
+LOOK_EVERY = timedelta(seconds=15)
 RELEASE_ON_STOP_SECONDS = 2.0
 
 
@@ -118,9 +122,11 @@ class Scheduler:
         lease: timedelta = LEASE,
         concurrency: int = CONCURRENCY,
         owner: str | None = None,
+        look_every: timedelta = LOOK_EVERY,
     ) -> None:
-        if lease <= timedelta(0) or concurrency < 1 or batch_size < 1:
-            raise ValueError("lease, concurrency and batch_size must be positive")
+        if lease <= timedelta(0) or concurrency < 1 or batch_size < 1 or look_every <= timedelta(0):
+            raise ValueError("lease, concurrency, batch_size and look_every must be positive")
+        self._look_every = look_every
         self._db = db
         self._clock = clock
         self._scope = scope
@@ -135,6 +141,12 @@ class Scheduler:
         self._handlers: dict[str, Handler] = {}
         self._batch_handlers: dict[str, BatchHandler] = {}
         self._wake = asyncio.Event()
+        # False while the loop knows when the next job of this process falls due without
+        # reading the table: pokes that name their earliest due time (``poke(due_at)``) only
+        # move ``_next_at``, so a commit that schedules a deadline minutes away costs no
+        # transaction. Any other wake-up (a plain poke, a finished handler) reads the table.
+        self._blind = True
+        self._next_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self._waiting = False
         self._waiting_until: datetime | None = None
@@ -253,13 +265,16 @@ class Scheduler:
         ]
         if not rows:
             return
+        if not keep_leased:  # parameters apart from the statement: compiled once, then cached
+            await s.execute(_upsert(self._db.engine.dialect.name), rows)
+            return
         insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
         stmt = insert(ScheduledJob).values(rows)
-        await s.execute(
+        await s.execute(  # the lease condition holds "now": this one is built per call
             stmt.on_conflict_do_update(
                 index_elements=["kind", "key"],
                 set_={name: getattr(stmt.excluded, name) for name in _MOVED},
-                where=self.unleased() if keep_leased else None,
+                where=self.unleased(),
             )
         )
 
@@ -289,11 +304,21 @@ class Scheduler:
         keys = list(keys)
         if keys:
             await s.execute(
-                delete(ScheduledJob).where(ScheduledJob.kind == kind, ScheduledJob.key.in_(keys))
+                delete(ScheduledJob)
+                .where(ScheduledJob.kind == kind, ScheduledJob.key.in_(keys))
+                .execution_options(synchronize_session=False)  # no ORM objects of jobs held
             )
 
-    def poke(self) -> None:
-        """The table changed (after a commit): look again."""
+    def poke(self, due_at: datetime | None = None) -> None:
+        """The table changed (after a commit): look again. With ``due_at``, the change only
+        added or moved jobs of this scope, the earliest due then: the loop reads the table when
+        that time comes instead of now (nothing else it knows about became due sooner)."""
+        if due_at is None:
+            self._blind = True
+        elif not self._blind and self._next_at is not None and due_at >= self._next_at:
+            return  # the loop wakes earlier anyway
+        else:
+            self._next_at = due_at if self._next_at is None else min(self._next_at, due_at)
         self._wake.set()
 
     async def failed(self) -> list[Job]:
@@ -331,6 +356,11 @@ class Scheduler:
         while not self._stopping:
             self._wake.clear()
             room = self._batch_size - len(self._inflight)
+            if self._nothing_due():
+                await self._wait(self._next_at if room > 0 else None)
+                continue
+            # Pokes during the claim land in ``_next_at`` (None now), seen after it.
+            self._blind, self._next_at = False, None
             try:
                 await self._renew_leases()
                 due, next_at = await self._claim(room)
@@ -338,6 +368,7 @@ class Scheduler:
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
                     raise asyncio.CancelledError from exc
+                self._blind = True
                 if not self._db_failing:
                     log.warning("scheduler (%s): database error, retrying: %s", self._scope, exc)
                     self._db_failing = True
@@ -350,15 +381,36 @@ class Scheduler:
             backoff = DB_BACKOFF_FIRST
             self._launch(due)
             if due or self._stopping:
-                continue  # more may be due than one claim takes: look again before sleeping
-            wake_at = next_at if room > 0 else None  # full: a finishing handler wakes the loop
-            if self._inflight and self._renew_at is not None:
-                wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
-            self._waiting_until, self._waiting = wake_at, True
-            try:
-                await self._clock.wait_until(wake_at, self._wake)
-            finally:
-                self._waiting = False
+                self._blind = True  # more may be due than one claim takes: look again
+                continue
+            if self._next_at is not None:
+                self._blind = True  # a hinted poke came in while the claim was reading
+            self._next_at = next_at
+            await self._wait(next_at if room > 0 else None)  # full: a finished handler wakes it
+
+    def _nothing_due(self) -> bool:
+        """True when the loop may sleep on without reading the table: only hinted pokes came
+        since its last look, none due yet, and no lease to renew."""
+        if self._blind or self._stopping:
+            return False
+        now = self._clock.now()
+        if self._next_at is not None and self._next_at <= now:
+            return False
+        return not (self._inflight and self._renew_at is not None and self._renew_at <= now)
+
+    async def _wait(self, wake_at: datetime | None) -> None:
+        if self._inflight and self._renew_at is not None:
+            wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
+        look_at = self._clock.now() + self._look_every
+        if wake_at is None or look_at < wake_at:
+            wake_at = look_at
+        self._waiting_until, self._waiting = wake_at, True
+        try:
+            await self._clock.wait_until(wake_at, self._wake)
+        finally:
+            self._waiting = False
+        if self._clock.now() >= look_at:
+            self._blind = True  # the periodic look: read the table whatever the hints say
 
     def _pending_filter(self) -> ColumnElement[bool]:
         kinds = [*self._handlers, *self._batch_handlers]
@@ -458,7 +510,7 @@ class Scheduler:
             finally:
                 for job_id in ids:
                     self._inflight.pop(job_id, None)
-                self._wake.set()  # room for more, and a handler may have scheduled more
+                self.poke()  # room for more, and a handler may have scheduled more
 
         task = asyncio.create_task(run(), name=f"job:{name}")
         for job_id in ids:
@@ -537,6 +589,18 @@ class Scheduler:
 
     def _still_mine(self, job: Job) -> tuple[Any, ...]:
         return (*_same(job), ScheduledJob.claimed_by == self._owner)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Insert jobs, or move the existing ones of the same kind and key (a Core statement on
+    the table, executed with a list of rows: no ORM bulk path, no per-call compile)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ScheduledJob.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={name: getattr(stmt.excluded, name) for name in _MOVED},
+    )
 
 
 def _same(job: Job) -> tuple[Any, ...]:

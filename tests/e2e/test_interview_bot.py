@@ -401,6 +401,28 @@ async def test_thread_refused_falls_back_to_dm(
     assert dm.embeds[0]["title"].startswith("Question 1")
 
 
+async def test_member_not_added_to_the_thread_falls_back_to_dm(
+    fake_discord: FakeDiscord, world: DefaultWorld, running: Running
+) -> None:
+    # The first question goes out while the member is being added; if adding fails they could
+    # not see it, so the interview moves to their DMs.
+    fake_discord.fail_next(
+        "PUT /channels/{channel_id}/thread-members/{user_id}",
+        status=403,
+        code=50013,
+        message="Missing Permissions",
+    )
+    result = await fake_discord.slash(
+        world.bob, world.interviews, "interview", subcommand="start", options={"track": "technical"}
+    )
+    done = await result.followup(0)
+    assert "DMs" in done.content
+    dm = await fake_discord.wait_for_message(
+        lambda m: m.channel.recipient is not None and bool(m.embeds)
+    )
+    assert dm.embeds[0]["title"].startswith("Question 1")
+
+
 async def test_no_thread_no_dm_falls_back_to_ephemeral(
     fake_discord: FakeDiscord, world: DefaultWorld, running: Running
 ) -> None:

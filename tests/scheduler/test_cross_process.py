@@ -236,3 +236,36 @@ async def test_stop_releases_the_claims_of_running_handlers(db: Database, clock:
     await scheduler.stop()
     (row,) = await _rows(db)
     assert row.claimed_by is None and row.lease_until is None and row.attempts == 1
+
+
+async def test_a_quiet_process_sees_a_job_another_process_wrote_within_its_look_interval(
+    db: Database, clock: FakeClock
+) -> None:
+    """A job written by a process that died before firing it is run by another, idle process
+    that was never poked: the loop reads the table at least every ``look_every``."""
+    other_db = Database(db.url.render_as_string(hide_password=False))
+    ran: list[str] = []
+
+    async def handler(job: Job) -> None:
+        ran.append(job.key)
+
+    writer = Scheduler(other_db, clock, "discord", owner="dead-process")  # never started
+    idle = Scheduler(db, clock, "discord", owner="idle-process", look_every=timedelta(seconds=15))
+    idle.handle("test.deadline", handler)
+    try:
+        await idle.start()
+        await idle.settled()
+        async with other_db.transaction() as s:  # no poke reaches the idle process
+            await writer.schedule_in(s, [Due("test.deadline", "orphan", clock.now())])
+        clock.advance(5)
+        await idle.settled()
+        assert ran == []  # not looked yet: nothing told it
+        clock.advance(11)
+
+        async def fired() -> bool:
+            return ran == ["orphan"]
+
+        await _until(fired, "the orphan job fired after the periodic look")
+    finally:
+        await idle.stop()
+        await other_db.dispose()

@@ -256,3 +256,49 @@ async def test_upgrade_from_0001_keeps_a_pending_deadline_that_then_fires(
         await scheduler.stop()
     finally:
         await db.dispose()
+
+
+async def test_a_poke_naming_a_later_due_time_opens_no_transaction_yet_the_job_fires(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scheduler = Scheduler(db, clock, "discord")
+    ran: list[str] = []
+
+    async def handler(job: Job) -> None:
+        ran.append(job.key)
+
+    scheduler.handle("test.ping", handler)
+    await scheduler.start()
+    await scheduler.settled()  # its first look at the (empty) table
+    claims = 0
+    claim = scheduler._claim
+
+    async def counted(limit: int):  # type: ignore[no-untyped-def]
+        nonlocal claims
+        claims += 1
+        return await claim(limit)
+
+    monkeypatch.setattr(scheduler, "_claim", counted)
+    try:
+        later, sooner = clock.now() + timedelta(minutes=5), clock.now() + timedelta(minutes=2)
+        async with db.transaction() as s:
+            await scheduler.schedule_in(s, [Due("test.ping", "later", later)])
+        scheduler.poke(later)
+        await scheduler.settled()
+        async with db.transaction() as s:
+            await scheduler.schedule_in(s, [Due("test.ping", "sooner", sooner)])
+        scheduler.poke(sooner)
+        await scheduler.settled()
+        assert claims == 0 and ran == []  # the table is read when the earliest comes, not now
+        clock.advance(minutes=2)
+        await scheduler.settled()
+        assert ran == ["sooner"]
+        clock.advance(minutes=3)
+        await scheduler.settled()
+        assert ran == ["sooner", "later"] and await _rows(db) == []
+        plain = claims
+        scheduler.poke()  # without a due time: someone changed the table, look now
+        await scheduler.settled()
+        assert claims == plain + 1
+    finally:
+        await scheduler.stop()

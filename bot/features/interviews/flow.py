@@ -150,7 +150,7 @@ class InterviewFlow:
                 ephemeral=True,
             )
             return
-        channel, why = await self._open_private_channel(interaction, session)
+        channel, why = await self._open_and_announce(interaction, session)
         assert session.current is not None
         if channel is None:  # ephemeral mode
             await self.service.set_channel(session.id, interaction.guild_id, None)
@@ -161,11 +161,8 @@ class InterviewFlow:
             )
             await self._send_item(interaction.followup, session.current, ephemeral=True)
             return
-        # The member waits for the question; recording the channel need not come first.
-        await asyncio.gather(
-            self.service.set_channel(session.id, interaction.guild_id, channel.id),
-            self._announce_and_send(channel, session),
-        )
+        # The member had the question first; recording the channel need not come before it.
+        await self.service.set_channel(session.id, interaction.guild_id, channel.id)
         note = f" ({why})" if why else ""
         await interaction.followup.send(
             f"Your {track.value} interview is ready in {_where(channel)}{note}. Good luck!",
@@ -179,18 +176,18 @@ class InterviewFlow:
         self, channel: discord.abc.Messageable, session: SessionView
     ) -> None:
         """The interview's shape, then its first question, in that order."""
-        await channel.send(await self._announcement(session))
+        await channel.send(self._announcement(session))
         assert session.current is not None
         await self._send_item(channel, session.current)
 
-    async def _announcement(self, session: SessionView) -> str:
-        """What the interview holds and how it is timed, before the first question."""
-        card = await self.service.scorecard(session.id)
-        questions = len({i.question.id for i in card.items})
-        minutes = sum(i.minutes for i in card.items)
+    @staticmethod
+    def _announcement(session: SessionView) -> str:
+        """What the interview holds and how it is timed, before the first question (from the
+        session's view: no second read of the session)."""
+        questions, minutes = session.questions, session.total_minutes
         shape = f"{questions} question{'s' if questions != 1 else ''}"
-        if len(card.items) != questions:
-            shape += f" in {len(card.items)} timed phases"
+        if session.total_items != questions:
+            shape += f" in {session.total_items} timed phases"
         text = (
             f"**{session.length.value.capitalize()} {session.track.value} interview:** {shape}, "
             f"{minutes} minutes in all. Time limits are set for typing: a reference-length "
@@ -205,11 +202,14 @@ class InterviewFlow:
             )
         return text
 
-    async def _open_private_channel(
+    async def _open_and_announce(
         self, interaction: discord.Interaction[Any], session: SessionView
     ) -> tuple[discord.Thread | discord.DMChannel | None, str]:
+        """Open the member's private channel and post the announcement and first question
+        there; ``None`` (and why) when neither a private thread nor a DM is possible."""
         channel = interaction.channel
         name = f"mock-{session.track.value}-{interaction.user.name}"[:100]
+        why = "Private threads aren't available in this kind of channel."
         if isinstance(channel, discord.TextChannel):
             try:
                 thread = await channel.create_thread(
@@ -218,24 +218,39 @@ class InterviewFlow:
                     invitable=False,
                     auto_archive_duration=1440,
                 )
-                await thread.add_user(interaction.user)
-                return thread, ""
+                # Discord allows posting before the member is added (they then see the
+                # thread's history): one round trip less before the question.
+                joined, _ = await asyncio.gather(
+                    self._add_member(thread, interaction.user),
+                    self._announce_and_send(thread, session),
+                )
+                if joined:
+                    return thread, ""
             except discord.HTTPException as exc:
                 log.info("private thread refused in %s: %s", channel.id, exc)
-                why = (
-                    "I can't create private threads here (I need Create Private Threads and "
-                    "Send Messages in Threads)."
-                )
+            why = (
+                "I can't create private threads here (I need Create Private Threads and "
+                "Send Messages in Threads)."
+            )
         elif isinstance(channel, discord.DMChannel):
+            await self._announce_and_send(channel, session)
             return channel, ""
-        else:
-            why = "Private threads aren't available in this kind of channel."
         try:
             dm = await interaction.user.create_dm()
             await dm.send(f"Here is your mock interview. {why}")
-            return dm, f"{why} I sent it to your DMs instead"
         except discord.HTTPException:
             return None, why + " I can't DM you either (your privacy settings block it)."
+        await self._announce_and_send(dm, session)
+        return dm, f"{why} I sent it to your DMs instead"
+
+    @staticmethod
+    async def _add_member(thread: discord.Thread, user: discord.abc.Snowflake) -> bool:
+        try:
+            await thread.add_user(user)
+            return True
+        except discord.HTTPException as exc:
+            log.info("could not add %s to thread %s: %s", user.id, thread.id, exc)
+            return False
 
     @guarded
     async def status(self, interaction: discord.Interaction[Any]) -> None:

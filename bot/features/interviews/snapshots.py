@@ -80,6 +80,8 @@ class Snapshots:
             current=current,
             total_items=len(row.answers),
             follow_ups=row.follow_ups,
+            questions=len({a.question_id for a in row.answers}),
+            total_minutes=sum(a.minutes for a in row.answers),
         )
 
     def scorecard_item(self, answer: Answer) -> ScorecardItem:

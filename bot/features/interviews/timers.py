@@ -89,8 +89,11 @@ class InterviewTimers:
     def committed(
         self, scheduled: dict[DeadlineKey, datetime], cancelled: Iterable[DeadlineKey]
     ) -> None:
-        """After the commit: the dispatcher looks at the table again."""
-        self._scheduler.poke()
+        """After the commit: the dispatcher learns the earliest new due time (it reads the
+        table only when that comes). A cancelled timer needs nothing: the dispatcher, waking
+        for it, finds it gone."""
+        if scheduled:
+            self._scheduler.poke(min(scheduled.values()))
 
     async def count_of_sessions(self, s: AsyncSession, session_ids: Iterable[int]) -> int:
         where = self._of_sessions(session_ids)

@@ -77,7 +77,10 @@ class PeerTimers:
     def committed(
         self, scheduled: dict[TimerKey, datetime], cancelled: Iterable[TimerKey] = ()
     ) -> None:
-        self._scheduler.poke()
+        """After the commit: the dispatcher learns the earliest new due time; a cancelled
+        timer needs nothing (the dispatcher, waking for it, finds it gone)."""
+        if scheduled:
+            self._scheduler.poke(min(scheduled.values()))
 
     async def settled(self) -> None:
         await self._scheduler.settled()
