@@ -27,6 +27,9 @@ databases; one is created per layout and dropped afterwards).
 
 Run: .venv/bin/python benchmarks/sharded_load.py --quick     (1,000 guilds, 200 interviews)
      .venv/bin/python benchmarks/sharded_load.py             (10,000 guilds, 1,000 interviews)
+To look into a run: ``--keep-db`` keeps each layout's database (scheduled_jobs,
+daily_deliveries, audit_log), ``--logs DIR`` keeps the bot processes' warnings, a file per
+process start.
 """
 
 from __future__ import annotations
