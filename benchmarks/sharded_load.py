@@ -27,6 +27,9 @@ databases; one is created per layout and dropped afterwards).
 
 Run: .venv/bin/python benchmarks/sharded_load.py --quick     (1,000 guilds, 200 interviews)
      .venv/bin/python benchmarks/sharded_load.py             (10,000 guilds, 1,000 interviews)
+To look into a run: ``--keep-db`` keeps each layout's database (scheduled_jobs,
+daily_deliveries, audit_log), ``--logs DIR`` keeps the bot processes' warnings, a file per
+process start.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -149,9 +153,12 @@ async def bring_forward(url: str, due: datetime) -> tuple[int, int]:
 
 
 class Processes:
-    def __init__(self, fake: FakeDiscord, url: str, layout: list[str]) -> None:
-        self.fake, self.url, self.layout = fake, url, layout
+    def __init__(
+        self, fake: FakeDiscord, url: str, layout: list[str], logs: Path | None = None
+    ) -> None:
+        self.fake, self.url, self.layout, self.logs = fake, url, layout, logs
         self.procs: list[asyncio.subprocess.Process | None] = [None] * len(layout)
+        self.starts = 0
 
     def env(self, shard_ids: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -168,15 +175,24 @@ class Processes:
         return env
 
     async def start(self, index: int) -> None:
-        self.procs[index] = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(RUNNER),
-            self.fake.api_base,
-            self.fake.gateway_url,
-            env=self.env(self.layout[index]),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        self.starts += 1
+        stderr: Any = asyncio.subprocess.DEVNULL
+        if self.logs is not None:  # one file per process start: shards and start number
+            name = f"bot-{self.layout[index].replace(',', '')}-{self.starts}.log"
+            stderr = open(self.logs / name, "w")  # noqa: ASYNC230, SIM115 (the child writes it)
+        try:
+            self.procs[index] = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(RUNNER),
+                self.fake.api_base,
+                self.fake.gateway_url,
+                env=self.env(self.layout[index]),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        finally:
+            if not isinstance(stderr, int):
+                stderr.close()
 
     def kill(self, index: int) -> None:
         proc = self.procs[index]
@@ -224,7 +240,11 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 global_window=1.0,
                 overrides={POST_ROUTE: (5, 5.0)},
             )
-            procs = Processes(fake, url, layout)
+            logs = None
+            if args.logs:
+                logs = Path(args.logs) / "-".join(x.replace(",", "") for x in layout)
+                logs.mkdir(parents=True, exist_ok=True)
+            procs = Processes(fake, url, layout, logs)
             started = time.perf_counter()
             for index in range(len(layout)):
                 await procs.start(index)
@@ -275,7 +295,10 @@ async def run_layout(args: argparse.Namespace, layout: list[str]) -> dict[str, o
                 **results,
             }
     finally:
-        await drop_database(args.database_url, name)
+        if args.keep_db:
+            print(f"kept the database: {url}")
+        else:
+            await drop_database(args.database_url, name)
     figures["layout_s"] = time.perf_counter() - began
     return figures
 
@@ -369,6 +392,12 @@ async def main() -> None:
     parser.add_argument("--layout", choices=("both", "2x2", "1x4"), default="both")
     parser.add_argument(
         "--wait", type=float, default=60.0, help="most seconds to wait for the first questions"
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep each layout's database (its URL is printed)"
+    )
+    parser.add_argument(
+        "--logs", default="", help="a folder for the bot processes' logs (WARNING and above)"
     )
     parser.add_argument("--settle", type=float, default=8.0, help="seconds to catch duplicates")
     args = parser.parse_args()

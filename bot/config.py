@@ -31,6 +31,7 @@ APP_NAME = "mlmock"
 DB_FILE = "mlmock.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 65_536  # far above any real bot; bounds what a typo can ask for
+MAX_RATE_LIMIT = 100_000  # Discord raises the global limit for very large bots on request
 
 
 class ConfigError(Exception):
@@ -47,8 +48,8 @@ def default_database_url(data_dir: Path | None = None) -> str:
 
 class Settings(BaseSettings):
     """``DATABASE_URL``, ``DATA_DIR``, ``BANK_PATH``, ``DISCORD_TOKEN``, ``DISCORD_GUILD_ID``,
-    ``LOG_LEVEL``, ``SHARD_COUNT``, ``SHARD_IDS``, ``METRICS_PORT`` (environment first, then
-    ``.env`` in the working directory)."""
+    ``LOG_LEVEL``, ``SHARD_COUNT``, ``SHARD_IDS``, ``METRICS_PORT``, ``DISCORD_RATE_LIMIT``
+    (environment first, then ``.env`` in the working directory)."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -71,8 +72,11 @@ class Settings(BaseSettings):
     shard_count: int | None = None
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
     metrics_port: int | None = None  # Prometheus /metrics and /healthz; None: off
+    # Requests per second this process sends under Discord's global limit (bot/discord/pacing.py);
+    # None: its part of the shards of 45 (Discord allows 50 per bot, every process together).
+    discord_rate_limit: int | None = None
 
-    @field_validator("shard_count", "metrics_port", mode="before")
+    @field_validator("shard_count", "metrics_port", "discord_rate_limit", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str) and not value.strip().isdigit():
@@ -136,6 +140,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"SHARD_IDS lists a shard twice: {', '.join(map(str, ids))}")
         if port is not None and not 1 <= port <= 65_535:
             raise ValueError(f"METRICS_PORT must be a TCP port (1-65535), got {port}")
+        rate = self.discord_rate_limit
+        if rate is not None and not 1 <= rate <= MAX_RATE_LIMIT:
+            raise ValueError(
+                f"DISCORD_RATE_LIMIT must be between 1 and {MAX_RATE_LIMIT} requests per second, "
+                f"got {rate}"
+            )
         return self
 
     @model_validator(mode="after")

@@ -89,8 +89,11 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
     import logging
     import signal
 
+    from discord.http import Route
+
     from bot.app import open_app
     from bot.discord.client import create_bot
+    from bot.discord.pacing import GlobalPacer, share
     from bot.storage.instance import sole_bot_process
 
     token = settings.token
@@ -106,6 +109,9 @@ async def serve(settings: Settings, **client_kwargs: Any) -> None:
             client_kwargs.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
             client_kwargs.setdefault("shard_ids", list(settings.shard_ids))
+        if "http_trace" not in client_kwargs:  # pace under Discord's global limit
+            rate = settings.discord_rate_limit or share(settings.shard_count, settings.shard_ids)
+            client_kwargs["http_trace"] = GlobalPacer(rate).trace_config(lambda: Route.BASE)
         bot = create_bot(app, sync_guild_id=settings.discord_guild_id, **client_kwargs)
         ops = ops_server(app, bot)  # database errors are counted from here on
         if settings.metrics_port is not None:

@@ -36,6 +36,7 @@ async def test_a_follow_up_is_asked_answered_and_skipped(
     )
     assert "7 questions" in intro.content and "25 words a minute" in intro.content
     assert "Skip follow-up" in intro.content
+    assert intro is first  # the shape above the first question: one request, not two
 
     await _answer(fake_discord, world, thread, first, "It is overfitting.")
     await (await fake_discord.click(world.bob, first, cid(first, "next"))).response()

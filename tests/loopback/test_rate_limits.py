@@ -11,6 +11,7 @@ import discord
 import pytest
 from discord.ext import commands
 
+from bot.discord.pacing import GlobalPacer
 from tests.loopback import DefaultWorld, FakeDiscord, RateLimits
 from tests.loopback._rest import ApiError, peak_per_window
 
@@ -135,3 +136,29 @@ async def test_discord_py_keeps_under_the_sliding_limit(
     assert accepted <= 8
     assert fake_discord.peak_requests_per_second(since=since, window=0.25) >= accepted
     assert fake_discord.stats["rate_limited"] >= 1  # 24 sends in a burst met the limit
+
+
+async def test_the_bots_pace_meets_no_global_429(
+    fake_discord: FakeDiscord, world: DefaultWorld
+) -> None:
+    """The same burst with the bot's pacer (bot/discord/pacing.py) in discord.py's HTTP
+    session: every send arrives without a single 429, the gateway and callbacks unpaced."""
+    channels = [fake_discord.add_text_channel(world.guild, f"c{i}") for i in range(12)]
+    pacer = GlobalPacer(7, 0.25)
+    bot = commands.Bot(
+        command_prefix="!",
+        intents=discord.Intents.default(),
+        guild_ready_timeout=0.05,
+        http_trace=pacer.trace_config(lambda: fake_discord.api_base),
+    )
+    await fake_discord.start_bot(bot)
+    fake_discord.enable_rate_limits(
+        route_limit=5, route_window=1.0, global_limit=8, global_window=0.25
+    )
+    since = time.monotonic()
+    targets = [bot.get_partial_messageable(c.id) for c in channels]
+    await asyncio.gather(*(t.send(f"m{i}") for i in range(2) for t in targets))
+    assert all(len(fake_discord.messages_in(c)) == 2 for c in channels)
+    assert fake_discord.stats["rate_limited"] == 0
+    assert fake_discord.peak_requests_per_second(since=since, window=0.25) <= 7
+    assert pacer.waited > 0  # 24 sends at 7 per 0.25 s: the pace held some back

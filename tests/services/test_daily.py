@@ -516,3 +516,41 @@ async def test_scheduler_switches_off_after_a_permanent_failure(
     clock.advance(days=1)
     await scheduler.settled()
     assert len(sender.sent) == 1  # not retried
+
+
+async def test_a_send_discord_was_too_busy_for_goes_again_the_same_day(
+    service: DailyService,
+    db: Database,
+    clock: FakeClock,
+    running: tuple[DailyScheduler, FakeSender],
+) -> None:
+    """A 429 after discord.py's retries (or a 5xx) is not the day's failure: the claim stays
+    unconfirmed and the slot is tried again shortly, with the same delivery (and nonce)."""
+    scheduler, sender = running
+    at(clock, 2026, 1, 5, 7, 0)
+    await _guild_schedule(service)
+    sender.fail = SendFailed("429 0: You are being rate limited.", False, transient=True)
+    clock.advance(hours=1)
+    await scheduler.settled()
+    assert len(sender.sent) == 1
+    async with db.reading() as s:
+        (row,) = (await s.scalars(select(DailyDelivery))).all()
+        assert row.confirmed_at is None and row.delivered_at is None
+        failures = (await s.scalars(select(AuditEntry))).all()
+        assert [a.action for a in failures if a.action.startswith("daily")] == []
+    sender.fail = None
+    clock.advance(seconds=29)
+    await scheduler.settled()
+    assert len(sender.sent) == 1  # not before its retry time
+    clock.advance(seconds=1)
+    await scheduler.settled()
+    assert [c.delivery_id for c in sender.sent] == [row.id, row.id]  # the same claim again
+    async with db.reading() as s:
+        (row,) = (await s.scalars(select(DailyDelivery))).all()
+        assert row.confirmed_at is not None and row.delivered_at is not None
+    clock.advance(hours=12)
+    await scheduler.settled()
+    assert len(sender.sent) == 2  # and tomorrow's slot is the next
+    clock.set(datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
+    await scheduler.settled()
+    assert [c.local_date for c in sender.sent][-1] == date(2026, 1, 6)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.core.daily_schedule import InvalidSchedule
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 SCAN_LIMIT = 500  # messages looked through for a post a crash left unrecorded
 UNKNOWN_MESSAGE = 10008  # a repeated nonce whose first message was deleted
+TOO_MANY_REQUESTS, SERVER_ERROR = 429, 500
 
 guarded = handler_guard(
     explain=explain_as_str(DailyError, InvalidSchedule),
@@ -208,7 +210,10 @@ class DailySender:
                 return NotSent("it was posted, then deleted")
             return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=True)
         except discord.HTTPException as exc:
-            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=False)
+            busy = exc.status == TOO_MANY_REQUESTS or exc.status >= SERVER_ERROR
+            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", False, transient=busy)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # Discord unreachable
+            return SendFailed(repr(exc), permanent=False, transient=True)
         return Sent(message.id)
 
     async def find(self, claim: Claim, since: datetime) -> Outcome | None:
@@ -225,7 +230,10 @@ class DailySender:
         except discord.NotFound as exc:
             return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=True)
         except discord.HTTPException as exc:  # e.g. no Read Message History: cannot tell
-            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", permanent=False)
+            busy = exc.status == TOO_MANY_REQUESTS or exc.status >= SERVER_ERROR
+            return SendFailed(f"{exc.status} {exc.code}: {exc.text}", False, transient=busy)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            return SendFailed(repr(exc), permanent=False, transient=True)
         return None
 
     async def _channel(self, claim: Claim) -> discord.abc.Messageable:

@@ -50,6 +50,7 @@ JOB = "daily.slot"  # key: "<target kind>:<target id>"; payload: {"day": the slo
 RECONCILE_JOB = "daily.reconcile"  # one job, key "all"
 RECONCILE_EVERY = timedelta(minutes=5)
 RECONCILE_PAGE = 200  # claims reconciled per transaction
+RETRY_AFTER = timedelta(seconds=30)  # a send Discord was too busy for (429, 5xx) goes again
 
 
 class DailyScheduler:
@@ -181,12 +182,19 @@ class DailyScheduler:
                 *(self._recover(u, now, room) for u in result.unconfirmed),
             )
             claims = result.claims + [u.claim for u in result.unconfirmed]
-            switched_off = await self._service.finish(list(zip(claims, outcomes, strict=True)))
+            results, later = _put_off(list(zip(claims, outcomes, strict=True)))
+            switched_off = await self._service.finish(results)
             for target in switched_off:
                 log.warning("daily question to %s switched off after failures", target)
         # A claim not made (already sent, or being reconciled) is not sent here: move on too.
+        # A send Discord was too busy for keeps its claim unconfirmed and its job on that day,
+        # a little later: the retry is the reconcile of its own claim (same nonce, or a look
+        # for the post first), so it cannot post twice.
+        retry_at = self._clock.now() + RETRY_AFTER
         following = [
-            _due(schedule, slot_after(slot, schedule.at, schedule.zone))
+            _due(schedule, Slot(slot.local_date, retry_at))
+            if schedule.target in later
+            else _due(schedule, slot_after(slot, schedule.at, schedule.zone))
             for schedule, slot in due
             if self._schedules.get(schedule.target) is schedule  # unchanged meanwhile
         ]
@@ -228,9 +236,10 @@ class DailyScheduler:
                     now = self._clock.now()
                     room = asyncio.Semaphore(self._workers)
                     outcomes = await asyncio.gather(*(self._recover(p, now, room) for p in pending))
-                    await self._service.finish(
+                    results, _ = _put_off(  # left unconfirmed for the next pass
                         [(p.claim, outcome) for p, outcome in zip(pending, outcomes, strict=True)]
                     )
+                    await self._service.finish(results)
                     done += len(pending)
                 if not after:
                     break
@@ -260,6 +269,18 @@ class DailyScheduler:
         async with self._service.db.transaction() as s:  # the next pass
             next_at = self._clock.now() + RECONCILE_EVERY
             await self._scheduler.schedule_in(s, [Due(RECONCILE_JOB, "all", next_at)])
+
+
+def _put_off(
+    results: list[tuple[Claim, Outcome]],
+) -> tuple[list[tuple[Claim, Outcome]], set[Target]]:
+    """The results to record, and the targets whose send is tried again later (transient)."""
+    later = {
+        claim.schedule.target
+        for claim, outcome in results
+        if isinstance(outcome, SendFailed) and outcome.transient
+    }
+    return [(c, o) for c, o in results if c.schedule.target not in later], later
 
 
 def _first(schedule: Schedule, now: datetime, done_today: bool) -> Slot:

@@ -85,6 +85,9 @@ class Sent:
 class SendFailed:
     error: str
     permanent: bool  # the channel or user is gone: switch the schedule off now
+    # Discord was busy or unreachable (429 after discord.py's retries, 5xx, the network): the
+    # claim stays unconfirmed and its slot is tried again soon, the same day.
+    transient: bool = False
 
 
 @dataclass(frozen=True, slots=True)

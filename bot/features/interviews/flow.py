@@ -175,10 +175,10 @@ class InterviewFlow:
     async def _announce_and_send(
         self, channel: discord.abc.Messageable, session: SessionView
     ) -> None:
-        """The interview's shape, then its first question, in that order."""
-        await channel.send(self._announcement(session))
+        """The interview's shape above its first question, in one message: under Discord's
+        global limit every request counts when many members start at once."""
         assert session.current is not None
-        await self._send_item(channel, session.current)
+        await self._send_item(channel, session.current, content=self._announcement(session))
 
     @staticmethod
     def _announcement(session: SessionView) -> str:
@@ -500,9 +500,12 @@ class InterviewFlow:
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
 
-    async def _send_item(self, target: Any, item: ItemView, *, ephemeral: bool = False) -> None:
+    async def _send_item(
+        self, target: Any, item: ItemView, *, ephemeral: bool = False, content: str | None = None
+    ) -> None:
         kwargs = {"ephemeral": True} if ephemeral else {}
         await target.send(
+            content,
             embed=render.question_embed(item),
             view=question_view(
                 item.session_id,
