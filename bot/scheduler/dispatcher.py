@@ -127,6 +127,7 @@ class Scheduler:
         if lease <= timedelta(0) or concurrency < 1 or batch_size < 1 or look_every <= timedelta(0):
             raise ValueError("lease, concurrency, batch_size and look_every must be positive")
         self._look_every = look_every
+        self._look_at: datetime | None = None  # when the loop reads the table at the latest
         self._db = db
         self._clock = clock
         self._scope = scope
@@ -364,6 +365,7 @@ class Scheduler:
             try:
                 await self._renew_leases()
                 due, next_at = await self._claim(room)
+                self._look_at = self._clock.now() + self._look_every
                 METRICS.jobs_claimed((job for _, job in due), self._clock.now())
             except Exception as exc:  # the database, not a handler: those are caught in _fire
                 if _cancelled():  # a driver may wrap the cancellation of its pending call
@@ -401,7 +403,8 @@ class Scheduler:
     async def _wait(self, wake_at: datetime | None) -> None:
         if self._inflight and self._renew_at is not None:
             wake_at = self._renew_at if wake_at is None else min(wake_at, self._renew_at)
-        look_at = self._clock.now() + self._look_every
+        # Timed from the last read of the table, so hinted pokes cannot keep putting it off.
+        look_at = self._look_at or self._clock.now() + self._look_every
         if wake_at is None or look_at < wake_at:
             wake_at = look_at
         self._waiting_until, self._waiting = wake_at, True

@@ -434,29 +434,38 @@ class InterviewService:
                 cancelled = self._deadlines.keys(row.id, answer.position)
                 await self._deadlines.cancel_in(s, cancelled)
                 if follow_up is not None and answer.follow_up is None:
+                    # The item stays open for the reply; cache and timers learn of it only
+                    # after the commit, as on every other path.
                     scheduled = await self._ask_follow_up(s, row.id, answer, follow_up, now)
                     result = Advance(
                         self._snap.scorecard_item(answer), self._snap.item_view(row, answer), None
                     )
-                    self._cache.remember(row)
-                    self._deadlines.committed(scheduled, cancelled)
-                    return result
-                if status is ItemStatus.SKIPPED and answer.follow_up is not None:
-                    answer.follow_up_skipped = True  # skip the follow-up, keep the answer
-                    status = ItemStatus.SUBMITTED
-                self._marking.score(answer, status, now)
-                finished = self._snap.scorecard_item(answer)
-                scheduled = {}
-                nxt = answer.position + 1
-                if nxt < len(row.answers):
-                    scheduled = await self._ask(s, row, nxt, now)
-                    result = Advance(finished, self._snap.item_view(row, row.answers[nxt]), None)
                 else:
-                    self._marking.close(row, SessionStatus.FINISHED, now)
-                    result = Advance(finished, None, self._snap.scorecard(row))
+                    scheduled, result = await self._score_and_advance(s, row, answer, status, now)
             self._cache.remember(row)
         self._deadlines.committed(scheduled, cancelled)
         return result
+
+    async def _score_and_advance(
+        self,
+        s: AsyncSession,
+        row: InterviewSession,
+        answer: Answer,
+        status: ItemStatus,
+        now: datetime,
+    ) -> tuple[dict[DeadlineKey, datetime], Advance]:
+        """Score the current item and open the next one (or close the session)."""
+        if status is ItemStatus.SKIPPED and answer.follow_up is not None:
+            answer.follow_up_skipped = True  # skip the follow-up, keep the answer
+            status = ItemStatus.SUBMITTED
+        self._marking.score(answer, status, now)
+        finished = self._snap.scorecard_item(answer)
+        nxt = answer.position + 1
+        if nxt < len(row.answers):
+            scheduled = await self._ask(s, row, nxt, now)
+            return scheduled, Advance(finished, self._snap.item_view(row, row.answers[nxt]), None)
+        self._marking.close(row, SessionStatus.FINISHED, now)
+        return {}, Advance(finished, None, self._snap.scorecard(row))
 
     async def _follow_up_for(self, session_id: int, position: int | None) -> FollowUp | None:
         """The follow-up to ask now that the current answer is submitted, if any: only when
