@@ -128,12 +128,18 @@ METRICS = Metrics()  # the process's metrics: handlers record here, the endpoint
 
 
 def interaction_label(command: str | None, custom_id: str | None) -> str:
-    """``/interview start`` for commands; a custom_id cut to its first three parts
-    (``mlmock:iv:hint:123:1`` -> ``mlmock:iv:hint``), so ids do not become label values."""
+    """``/interview start`` for commands; a custom_id cut before its first number and to at
+    most three parts (``mlmock:iv:hint:123:1`` -> ``mlmock:iv:hint``, ``mlmock:ask:123:0`` ->
+    ``mlmock:ask``), so ids never become label values."""
     if command:
         return f"/{command}"
     if custom_id:
-        return ":".join(custom_id.split(":")[:3])[:LABEL_LIMIT]
+        parts: list[str] = []
+        for part in custom_id.split(":")[:3]:
+            if part.isdigit():
+                break
+            parts.append(part)
+        return ":".join(parts)[:LABEL_LIMIT] or "?"
     return "?"
 
 
