@@ -66,6 +66,9 @@ CONCURRENCY = 32  # handlers running at once in one process
 # live to fire) or whose lease ran out are seen without a poke from this process.
 LOOK_EVERY = timedelta(seconds=15)
 RELEASE_ON_STOP_SECONDS = 2.0
+# On stop the loop is asked to end and given this long to finish the transaction it is in;
+# cancelling it mid-statement would leave SQLite's write lock with a half-closed connection.
+LOOP_STOP_SECONDS = 5.0
 
 
 def process_token() -> str:
@@ -154,6 +157,7 @@ class Scheduler:
         self._pending = 0
         self._db_failing = False
         self._stopping = False
+        self._claimed_on_stop = False
 
     @property
     def scope(self) -> str:
@@ -205,9 +209,14 @@ class Scheduler:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._stopping = True  # also ends the loop if a driver swallowed the cancellation
+            # Ask the loop to end and let it finish the transaction it may be in: a task
+            # cancelled between statements leaves its connection closed with the transaction
+            # open, and on SQLite that holds the write lock until the garbage collector runs.
+            self._stopping = True
             self._wake.set()
-            self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=LOOP_STOP_SECONDS)
+            if not done:  # stuck (a database that does not answer): cancel after all
+                self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
@@ -217,11 +226,12 @@ class Scheduler:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        if running:  # let a restarted process take them at once instead of after the lease
+        if running or self._claimed_on_stop:  # a restarted process takes them at once
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(RELEASE_ON_STOP_SECONDS):
                     await self._release(ScheduledJob.claimed_by == self._owner)
         self._inflight.clear()
+        self._claimed_on_stop = False
 
     async def release_stale_claims(self) -> int:
         """Release the claims other processes hold on this scope's jobs. Only for a process
@@ -381,6 +391,9 @@ class Scheduler:
                 log.info("scheduler (%s): database reachable again", self._scope)
                 self._db_failing = False
             backoff = DB_BACKOFF_FIRST
+            if self._stopping:  # claimed as stop was asked: released by stop, not started
+                self._claimed_on_stop = bool(due)
+                break
             self._launch(due)
             if due or self._stopping:
                 self._blind = True  # more may be due than one claim takes: look again
