@@ -62,3 +62,30 @@ async def test_a_follow_up_is_asked_answered_and_skipped(
     assert one.follow_up and one.follow_up_reply.startswith("I would check")
     assert one.status is ItemStatus.SUBMITTED and "It is overfitting." in one.answer_text
     assert two.follow_up and two.follow_up_skipped and two.status is ItemStatus.SUBMITTED
+
+
+async def test_a_double_click_on_next_does_not_pass_the_follow_up_unseen(
+    fake_discord: FakeDiscord, world: DefaultWorld, running: Running
+) -> None:
+    """The second click of a double click arrives after the first asked the follow-up (the
+    question's position does not change meanwhile): it is refused, not taken as a Next on
+    the follow-up."""
+    app, _ = running
+    thread, first = await start_interview(fake_discord, world, length="standard")
+    session_id = int(cid(first, "next").split(":")[3])
+    await _answer(fake_discord, world, thread, first, "It is overfitting.")
+    once = await fake_discord.click(world.bob, first, cid(first, "next"))
+    twice = await fake_discord.click(world.bob, first, cid(first, "next"))
+    await once.response()
+    refused = await twice.followup()
+    assert "asked a follow-up" in refused.content and refused.ephemeral
+    follow = await _titled(fake_discord, thread, "Follow-up on question 1 of 7")
+    await fake_discord.wait_until(lambda: not first.components, what="the old buttons to go")
+    view = await app.interviews.view(session_id)
+    assert view.current is not None and view.current.position == 0  # still on the follow-up
+    assert not any(
+        m.embeds and m.embeds[0]["title"] == "Question 2 of 7"
+        for m in fake_discord.messages_in(thread)
+    )
+    await (await fake_discord.click(world.bob, follow, cid(follow, "next"))).response()
+    await _titled(fake_discord, thread, "Question 2 of 7")

@@ -16,7 +16,7 @@ from bot.core.questions import Question, Track
 from bot.core.session import ItemStatus
 from bot.features.interviews import rows
 from bot.features.interviews.service import MAX_ANSWER_CHARS, MAX_PART_CHARS, InterviewService
-from bot.features.interviews.types import InterviewError, TimedOut
+from bot.features.interviews.types import InterviewError, StaleAction, TimedOut
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
 from tests.factories import ListBank, question, technical_set
@@ -204,3 +204,21 @@ async def test_empty_sessions_do_not_use_up_the_recent_window(
         assert await rows.recent_question_ids(s, user, Track.TECHNICAL) == {seen}
     history = await service.history(user)
     assert [h.ended_early for h in history] == [True] * 5
+
+
+async def test_a_click_from_the_wrong_message_is_refused(service: InterviewService) -> None:
+    """Next from the question's message after its follow-up was asked (a double click) is
+    refused; Next from a follow-up's message when none is open is stale; unknown: no check."""
+    sid = await _start(service)
+    await service.add_answer(sid, "It is overfitting.")
+    with pytest.raises(StaleAction):
+        await service.submit(sid, position=0, on_follow_up=True)
+    asked = await service.submit(sid, position=0, on_follow_up=False)
+    assert asked.follow_up
+    with pytest.raises(InterviewError, match="asked a follow-up"):
+        await service.submit(sid, position=0, on_follow_up=False)
+    with pytest.raises(InterviewError, match="asked a follow-up"):
+        await service.skip(sid, position=0, on_follow_up=False)
+    assert (await service.view(sid)).current.position == 0  # type: ignore[union-attr]
+    done = await service.skip(sid, position=0, on_follow_up=True)
+    assert done.next_item is not None and done.next_item.position == 1

@@ -301,7 +301,13 @@ class InterviewFlow:
 
     @guarded
     async def on_button(
-        self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
+        self,
+        interaction: discord.Interaction[Any],
+        action: str,
+        session_id: int,
+        position: int,
+        *,
+        stage: str | None = None,
     ) -> None:
         # Ownership and position come from the service's cache: no database round trip before
         # the modal (which must be the first response) or the deferral.
@@ -331,7 +337,8 @@ class InterviewFlow:
         elif action in ("next", "skip"):
             await interaction.response.defer()
             op = self.service.submit if action == "next" else self.service.skip
-            advance = await op(session_id, position=position)
+            on_follow_up = {"q": False, "f": True}.get(stage or "")
+            advance = await op(session_id, position=position, on_follow_up=on_follow_up)
             if action == "next":
                 note = "Submitted; a follow-up comes next" if advance.follow_up else "Submitted"
             else:

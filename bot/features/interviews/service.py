@@ -295,13 +295,25 @@ class InterviewService:
             answer.hints_used += 1
             return HintResult(text, answer.hints_used, hint_cap(answer.hints_used), len(hints))
 
-    async def submit(self, session_id: int, *, position: int | None = None) -> Advance:
-        return await self._finish_current(session_id, ItemStatus.SUBMITTED, position)
+    async def submit(
+        self, session_id: int, *, position: int | None = None, on_follow_up: bool | None = None
+    ) -> Advance:
+        """Submit the current item. ``on_follow_up``: whether the click came from the
+        follow-up's message (True) or the question's (False); a click from the question's
+        message once a follow-up was asked is refused, so the follow-up is never passed
+        unseen (None: not known, no check)."""
+        return await self._finish_current(
+            session_id, ItemStatus.SUBMITTED, position, on_follow_up=on_follow_up
+        )
 
-    async def skip(self, session_id: int, *, position: int | None = None) -> Advance:
+    async def skip(
+        self, session_id: int, *, position: int | None = None, on_follow_up: bool | None = None
+    ) -> Advance:
         """Skip the question; during a follow-up, skip only the follow-up: the item is then
-        scored on the first answer alone, without penalty."""
-        return await self._finish_current(session_id, ItemStatus.SKIPPED, position)
+        scored on the first answer alone, without penalty (``on_follow_up`` as for submit)."""
+        return await self._finish_current(
+            session_id, ItemStatus.SKIPPED, position, on_follow_up=on_follow_up
+        )
 
     async def end(self, session_id: int) -> Scorecard:
         """End early: score what was written for the current item, the rest is not reached."""
@@ -418,6 +430,7 @@ class InterviewService:
         position: int | None,
         *,
         only_if_due: bool = False,
+        on_follow_up: bool | None = None,
     ) -> Advance:
         async with self._cache.lock(session_id):
             self._cache.cursors.pop(session_id, None)
@@ -431,6 +444,7 @@ class InterviewService:
                 now = self._clock.now()
                 if only_if_due and (answer.deadline_at is None or answer.deadline_at > now):
                     raise StaleAction("deadline moved")
+                _check_stage(answer, on_follow_up)
                 cancelled = self._deadlines.keys(row.id, answer.position)
                 await self._deadlines.cancel_in(s, cancelled)
                 if follow_up is not None and answer.follow_up is None:
@@ -529,3 +543,19 @@ class InterviewService:
             row = await rows.session_row(s, session_id)
             self._marking.human_score(row, position, score, peer=peer)
             return self._snap.scorecard(row)
+
+
+def _check_stage(answer: Answer, on_follow_up: bool | None) -> None:
+    """Refuse a click from the question's message once its follow-up was asked (a double
+    click on Next, the second arriving after the first asked it), and one from a follow-up's
+    message that is not the current follow-up."""
+    if on_follow_up is None:
+        return
+    asked = answer.follow_up is not None
+    if asked and not on_follow_up:
+        raise InterviewError(
+            "The interviewer asked a follow-up on this question: reply with **Answer** on it, "
+            "or press **Skip follow-up**."
+        )
+    if on_follow_up and not asked:
+        raise StaleAction("no follow-up is open")

@@ -29,13 +29,20 @@ _BUTTONS: dict[str, tuple[str, discord.ButtonStyle, str]] = {
     # Only on a system-design clarify phase: a clarifying question for the interviewer.
     "ask": ("Ask the interviewer", discord.ButtonStyle.secondary, "❓"),
 }
+STAGED = ("next", "skip")  # the actions whose custom_id says which message they are on
 
 
 class InterviewActions(Protocol):
     """What the buttons call; the interview flow registers itself as ``HANDLERS``."""
 
     async def on_button(
-        self, interaction: discord.Interaction[Any], action: str, session_id: int, position: int
+        self,
+        interaction: discord.Interaction[Any],
+        action: str,
+        session_id: int,
+        position: int,
+        *,
+        stage: str | None = None,
     ) -> None: ...
 
     async def on_rate_button(
@@ -57,30 +64,47 @@ flow_of = HANDLERS.of
 
 class InterviewButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end|ask):(?P<sid>\d+):(?P<pos>\d+)",
+    template=(
+        rf"{PREFIX}:iv:(?P<action>answer|hint|skip|next|end|ask):(?P<sid>\d+):(?P<pos>\d+)"
+        r"(?::(?P<stage>[qf]))?"
+    ),
 ):
-    def __init__(self, action: str, session_id: int, position: int, label: str = "") -> None:
+    """``stage`` (Next and Skip only): ``q`` on the question's message, ``f`` on its follow-up's,
+    so a second click on the question's Next, arriving after the follow-up was asked, cannot
+    submit the follow-up unseen. Messages sent before stages existed carry none."""
+
+    def __init__(
+        self,
+        action: str,
+        session_id: int,
+        position: int,
+        label: str = "",
+        *,
+        stage: str | None = None,
+    ) -> None:
         default_label, style, emoji = _BUTTONS[action]
         label = label or default_label
+        suffix = f":{stage}" if stage and action in STAGED else ""
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=style,
                 emoji=emoji,
-                custom_id=f"{PREFIX}:iv:{action}:{session_id}:{position}",
+                custom_id=f"{PREFIX}:iv:{action}:{session_id}:{position}{suffix}",
             )
         )
         self.action, self.session_id, self.position = action, session_id, position
+        self.stage = stage if suffix else None
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> InterviewButton:
-        return cls(match["action"], int(match["sid"]), int(match["pos"]))
+        return cls(match["action"], int(match["sid"]), int(match["pos"]), stage=match["stage"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await flow_of(interaction).on_button(
-            interaction, self.action, self.session_id, self.position
+            interaction, self.action, self.session_id, self.position, stage=self.stage
         )
 
 
@@ -190,7 +214,8 @@ def question_view(
         if action == "ask" and not clarify:
             continue
         label = "Skip follow-up" if follow_up and action == "skip" else ""
-        view.add_item(InterviewButton(action, session_id, position, label))
+        stage = "f" if follow_up else "q"
+        view.add_item(InterviewButton(action, session_id, position, label, stage=stage))
     if scenario:
         view.add_item(ScenarioButton(session_id, position))
     return view
