@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.questions import Question
-from bot.core.spaced_repetition import choose_guild_question
 from bot.features.config.service import GuildSettingsService
 from bot.features.daily import rows
 from bot.features.daily.models import DailySubscription
@@ -113,9 +112,9 @@ class Deliveries:
                 target = schedule.target
                 question: Question | None
                 if target.kind == GUILD:
-                    candidates = self._picker.candidates(schedule.guild_id, schedule.track)
-                    last_posted = posted.get(target.id, {})
-                    question = choose_guild_question(candidates, last_posted, day, rng=self._rng)
+                    question = self._picker.choose_for_guild(
+                        schedule.guild_id, schedule.track, posted.get(target.id, {}), day
+                    )
                 elif target.id in recipients:
                     question = await self._picker.choose_for_member(
                         s, target.id, schedule.guild_id, schedule.track, day

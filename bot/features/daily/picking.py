@@ -4,20 +4,29 @@ weak topics first (spaced repetition)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.bank import QuestionBank
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock
 from bot.core.questions import Question, Track
-from bot.core.spaced_repetition import RECENT_GUILD_DAYS, choose_for_member, topic_averages
+from bot.core.spaced_repetition import (
+    RECENT_GUILD_DAYS,
+    choose_for_member,
+    choose_guild_question,
+    topic_averages,
+)
 from bot.features.daily import rows
 from bot.features.daily.models import DailyCard
 from bot.features.daily.types import GUILD, Schedule
 from bot.storage.models import Answer, DailyAnswer, DailyDelivery, InterviewSession
+
+TRACK_SIZES_KEPT = 256  # banks whose per-track sizes are remembered (one per guild bank)
 
 
 class QuestionPicker:
@@ -25,6 +34,46 @@ class QuestionPicker:
         self._banks = banks
         self._clock = clock
         self._rng = rng
+        # id(bank) -> (the bank, kept so its id is not reused; its questions per track)
+        self._sizes: OrderedDict[int, tuple[QuestionBank, dict[Track, int]]] = OrderedDict()
+
+    def choose_for_guild(
+        self, guild_id: int | None, track: Track | None, last_posted: Mapping[str, date], day: date
+    ) -> Question | None:
+        """A question not posted in the guild in the last ``RECENT_GUILD_DAYS`` days, uniformly
+        at random (as ``choose_guild_question``), in time that does not grow with the bank: a
+        track drawn by its number of such questions, then a draw from the bank's index. When
+        every candidate was posted recently (a bank smaller than the window), the one posted
+        longest ago, from the short list."""
+        bank = self._banks.for_guild(guild_id)
+        recent = {
+            qid for qid, posted in last_posted.items() if (day - posted).days <= RECENT_GUILD_DAYS
+        }
+        tracks = [track] if track else list(Track)
+        sizes = self._track_sizes(bank)
+        fresh = {t: sizes.get(t, 0) for t in tracks}
+        for qid in recent:
+            if (q := bank.get(qid)) is not None and q.track in fresh:
+                fresh[q.track] -= 1
+        while any(fresh.values()):
+            [chosen] = self._rng.choices(list(fresh), weights=list(fresh.values()))
+            found = bank.sample(chosen, exclude_ids=recent, rng=self._rng)
+            if found is not None:
+                return found
+            fresh[chosen] = 0  # cannot happen while the counts hold; never loop on it
+        candidates = self.candidates(guild_id, track)
+        return choose_guild_question(candidates, last_posted, day, rng=self._rng)
+
+    def _track_sizes(self, bank: QuestionBank) -> dict[Track, int]:
+        kept = self._sizes.get(id(bank))
+        if kept is not None and kept[0] is bank:
+            self._sizes.move_to_end(id(bank))
+            return kept[1]
+        sizes = {t: n for t in Track if (n := len(bank.select(t)))}
+        self._sizes[id(bank)] = (bank, sizes)
+        if len(self._sizes) > TRACK_SIZES_KEPT:
+            self._sizes.popitem(last=False)
+        return sizes
 
     def question(self, question_id: str) -> Question | None:
         return self._banks.get(question_id)
