@@ -337,10 +337,13 @@ async def test_timeout_and_reminder_with_advanced_clock(
     )
     clock.advance(minutes=1)
     await app.scheduler.settled()
-    await fake_discord.wait_for_message(lambda m: m.channel is thread and "Time is up" in m.content)
+    # One message: the notice above the next question (one request per time-out).
     await fake_discord.wait_for_message(
         lambda m: (
-            m.channel is thread and bool(m.embeds) and m.embeds[0]["title"] == "Question 2 of 4"
+            m.channel is thread
+            and "Time is up for item 1" in m.content
+            and bool(m.embeds)
+            and m.embeds[0]["title"] == "Question 2 of 4"
         )
     )
     session_id = int(cid(message, "next").split(":")[3])

@@ -483,11 +483,13 @@ class InterviewFlow:
             if isinstance(event, ReminderDue):
                 await channel.send(f"⏳ One minute left on {event.item.title.lower()}.")
             elif isinstance(event, TimedOut):
-                await channel.send(
+                # The notice rides on the message that follows it: under Discord's global
+                # limit, many interviews timing out together cost one request each, not two.
+                notice = (
                     f"⏰ Time is up for item {event.item.position + 1}: what you wrote was kept."
                 )
                 await self._after_advance(
-                    channel, Advance(event.item, event.next_item, event.scorecard)
+                    channel, Advance(event.item, event.next_item, event.scorecard), content=notice
                 )
         except SessionNotFound:
             return
@@ -525,13 +527,14 @@ class InterviewFlow:
         )
 
     async def _send_scorecard(
-        self, target: Any, card: Scorecard, *, ephemeral: bool = False
+        self, target: Any, card: Scorecard, *, ephemeral: bool = False, content: str | None = None
     ) -> None:
         kwargs = {"ephemeral": True} if ephemeral else {}
         marks = None
         if self.ai is not None:  # grading and feedback by the model, when on for this server
             card, marks = await self.ai.marked(card)
         await target.send(
+            content,
             embed=render.scorecard_embed(card, ai=marks),
             view=scorecard_view(card.session_id),
             **kwargs,
@@ -541,12 +544,14 @@ class InterviewFlow:
         await send_ai_embeds(target, ai_embeds(card, marks), **kwargs)
 
     async def _after_advance(
-        self, target: Any, advance: Advance, *, ephemeral: bool = False
+        self, target: Any, advance: Advance, *, ephemeral: bool = False, content: str | None = None
     ) -> None:
         if advance.next_item is not None:
-            await self._send_item(target, advance.next_item, ephemeral=ephemeral)
+            await self._send_item(target, advance.next_item, ephemeral=ephemeral, content=content)
         elif advance.scorecard is not None:
-            await self._send_scorecard(target, advance.scorecard, ephemeral=ephemeral)
+            await self._send_scorecard(
+                target, advance.scorecard, ephemeral=ephemeral, content=content
+            )
 
     async def _close_question_message(
         self, interaction: discord.Interaction[Any], note: str
