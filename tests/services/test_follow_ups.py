@@ -222,3 +222,28 @@ async def test_a_click_from_the_wrong_message_is_refused(service: InterviewServi
     assert (await service.view(sid)).current.position == 0  # type: ignore[union-attr]
     done = await service.skip(sid, position=0, on_follow_up=True)
     assert done.next_item is not None and done.next_item.position == 1
+
+
+async def test_next_reads_nothing_before_its_write_when_follow_ups_are_off(
+    service: InterviewService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch is cached with the session (it never changes): a session without
+    follow-ups does not read its row again before the write of each Next."""
+    reads = 0
+    reading = db.reading
+
+    def counted() -> object:
+        nonlocal reads
+        reads += 1
+        return reading()
+
+    off = await _start(service, Length.SHORT)
+    await service.add_answer(off, "It is overfitting.")
+    monkeypatch.setattr(db, "reading", counted)
+    await service.submit(off)
+    assert reads == 0
+    await service.end(off)
+    on = await _start(service, Length.STANDARD)
+    await service.add_answer(on, "It is overfitting.")
+    await service.submit(on)
+    assert reads >= 1

@@ -78,10 +78,13 @@ class SessionCache:
         self.shared = (not db.is_sqlite) if shared is None else shared
         self.cursors: Bounded[Cursor] = Bounded(limit)
         self.owners: Bounded[int] = Bounded(limit)  # session -> user; never changes
+        # session -> whether it asks follow-ups; set at its start, never changed
+        self.follow_ups: Bounded[bool] = Bounded(limit)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def remember(self, row: InterviewSession) -> None:
         self.owners[row.id] = row.user_id
+        self.follow_ups[row.id] = bool(row.follow_ups)
         answer = row.answers[row.current_position] if row.answers else None
         if row.status == SessionStatus.ACTIVE and answer and answer.status == ItemStatus.ACTIVE:
             self.cursors[row.id] = Cursor(
@@ -96,6 +99,7 @@ class SessionCache:
     def forget(self, session_id: int) -> None:
         self.cursors.pop(session_id, None)
         self.owners.pop(session_id, None)
+        self.follow_ups.pop(session_id, None)
 
     def lock(self, session_id: int) -> asyncio.Lock:
         lock = self._locks.get(session_id)

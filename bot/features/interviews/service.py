@@ -484,6 +484,8 @@ class InterviewService:
     async def _follow_up_for(self, session_id: int, position: int | None) -> FollowUp | None:
         """The follow-up to ask now that the current answer is submitted, if any: only when
         the session has follow-ups on, none was asked on this item yet, and it has text."""
+        if self._cache.follow_ups.get(session_id) is False:
+            return None  # off for this session (most short ones): no read before the write
         async with self._db.reading() as s:
             row = await rows.session_row(s, session_id)
             answer = rows.current_answer(row, position)
