@@ -15,6 +15,7 @@ from bot.features.interviews.types import (
     InterviewError,
     NoQuestionsAvailable,
     ReminderDue,
+    SessionNotFound,
     StaleAction,
     TimedOut,
 )
@@ -316,3 +317,32 @@ async def test_fixed_questions_skip_selection(service: InterviewService) -> None
         and view.current.question.id == "t-hard-1"
     )
     assert view.mode == "peer"
+
+
+async def test_a_known_member_is_found_without_a_write(
+    service: InterviewService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ensure_user runs on every member's first interaction after a start: a member already
+    known under the same name costs a read, not the single SQLite writer; a new name is kept."""
+    first = await service.ensure_user("discord", "42", "Ada")
+    writes = 0
+    transaction = db.transaction
+
+    def counted() -> object:
+        nonlocal writes
+        writes += 1
+        return transaction()
+
+    monkeypatch.setattr(db, "transaction", counted)
+    assert await service.ensure_user("discord", "42", "Ada") == first
+    assert await service.ensure_user("discord", "42") == first  # no name given: keep it
+    assert writes == 0
+    assert await service.ensure_user("discord", "42", "Ada L.") == first
+    assert writes == 1
+    assert await service.ensure_user("discord", "43", "Grace") != first
+    assert writes == 2
+
+
+async def test_set_channel_on_a_missing_session_says_so(service: InterviewService) -> None:
+    with pytest.raises(SessionNotFound):
+        await service.set_channel(999_999, 1, 2)

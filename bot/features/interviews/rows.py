@@ -221,6 +221,22 @@ def one_answer_session(
     return row
 
 
+async def known_user(
+    s: AsyncSession, platform: str, external_id: str, display_name: str
+) -> int | None:
+    """The users.id of this member if known under this display name (nothing to write)."""
+    found = (
+        await s.execute(
+            select(User.id, User.display_name).where(
+                User.platform == platform, User.external_id == external_id
+            )
+        )
+    ).first()
+    if found is None or (display_name and found.display_name != display_name[:100]):
+        return None
+    return int(found.id)
+
+
 async def ensure_user(
     s: AsyncSession, platform: str, external_id: str, display_name: str, now: datetime
 ) -> int:

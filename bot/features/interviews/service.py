@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
@@ -130,6 +131,12 @@ class InterviewService:
     # -- users ------------------------------------------------------------------------------
 
     async def ensure_user(self, platform: str, external_id: str, display_name: str = "") -> int:
+        """The member's users.id, created on first sight. A member already known under the
+        same name is found on a reader: the single SQLite writer is taken only to write."""
+        async with self._db.reading() as s:
+            known = await rows.known_user(s, platform, external_id, display_name)
+        if known is not None:
+            return known
         async with self._db.transaction() as s:
             return await rows.ensure_user(s, platform, external_id, display_name, self._clock.now())
 
@@ -247,9 +254,15 @@ class InterviewService:
     async def set_channel(
         self, session_id: int, guild_id: int | None, channel_id: int | None
     ) -> None:
-        async with self._db.transaction() as s:
-            row = await rows.session_row(s, session_id)
-            row.guild_id, row.channel_id = guild_id, channel_id
+        async with self._db.transaction() as s:  # one UPDATE: no load of the session
+            found = await s.execute(
+                update(InterviewSession)
+                .where(InterviewSession.id == session_id)
+                .values(guild_id=guild_id, channel_id=channel_id)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(found, "rowcount", 1):
+                raise SessionNotFound("That interview no longer exists.")
 
     # -- reading ----------------------------------------------------------------------------
 
