@@ -41,7 +41,8 @@ STRING_OPTION = 6000  # the longest string a member can type into a slash comman
 QUOTE = 100  # how much of a member's text a reply quotes back
 
 ELLIPSIS = "…"
-T = TypeVar("T")
+# The value types Discord allows in a choice (discord.py constrains Choice the same way).
+ChoiceValue = TypeVar("ChoiceValue", str, int, float)
 
 
 def clip(text: str, limit: int) -> str:
@@ -114,11 +115,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 
 
 def fit_choices(
-    choices: Iterable[app_commands.Choice[T]],
-) -> list[app_commands.Choice[T]]:
+    choices: Iterable[app_commands.Choice[ChoiceValue]],
+) -> list[app_commands.Choice[ChoiceValue]]:
     """At most 25 choices; names clipped; string values longer than Discord allows are
     left out (a clipped value would name something else)."""
-    out: list[app_commands.Choice[T]] = []
+    out: list[app_commands.Choice[ChoiceValue]] = []
     for choice in choices:
         if isinstance(choice.value, str) and not 0 < len(choice.value) <= CHOICE_VALUE:
             continue

@@ -582,7 +582,8 @@ class Scheduler:
         await self._settle(record, jobs)
 
     def _retry_delay(self, job: Job) -> timedelta:
-        return min(self._retry_after * 2 ** (job.attempts - 1), MAX_RETRY_DELAY)
+        delay: timedelta = self._retry_after * 2 ** (job.attempts - 1)
+        return min(delay, MAX_RETRY_DELAY)
 
     async def _settle(
         self, write: Callable[[AsyncSession, list[Job]], Awaitable[None]], jobs: list[Job]
@@ -612,7 +613,7 @@ def _upsert(dialect: str) -> Any:
     """Insert jobs, or move the existing ones of the same kind and key (a Core statement on
     the table, executed with a list of rows: no ORM bulk path, no per-call compile)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ScheduledJob.__table__)
+    stmt = insert(ScheduledJob.__table__)  # type: ignore[arg-type]  # a Table, typed FromClause
     return stmt.on_conflict_do_update(
         index_elements=["kind", "key"],
         set_={name: getattr(stmt.excluded, name) for name in _MOVED},
