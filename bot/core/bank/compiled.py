@@ -96,7 +96,8 @@ def _read(cache_file: Path, key: str) -> tuple[tuple[Question, ...], int] | None
             return None
         if header.get("key") != key:
             return None
-        if len(data) - end - 1 != header["size"] or zlib.crc32(data[end + 1 :]) != header["crc32"]:
+        rest = memoryview(data)[end + 1 :]  # not a copy of the whole file
+        if len(rest) != header["size"] or zlib.crc32(rest) != header["crc32"]:
             raise ValueError("its size or checksum does not match its header")
         with gc_paused():  # tens of thousands of acyclic objects, as in load_bank
             questions = _questions(data, end + 1, str(cache_file))
