@@ -131,6 +131,12 @@ def _unknown_track(lines: list[bytes]) -> None:
     lines[0] = json.dumps(index).encode()
 
 
+def _negative_topic(lines: list[bytes]) -> None:
+    index = json.loads(lines[0])
+    index["topic"][0] = -1  # would silently pick the last topic
+    lines[0] = json.dumps(index).encode()
+
+
 def _short_ends(lines: list[bytes]) -> None:
     index = json.loads(lines[0])
     index["ends"][-1] -= 1
@@ -158,7 +164,7 @@ def test_a_cache_with_the_right_key_but_damaged_contents_is_ignored(
     assert hit and again.questions == good.questions
 
 
-@pytest.mark.parametrize("edit", [_one_more_id, _unknown_track, _short_ends])
+@pytest.mark.parametrize("edit", [_one_more_id, _unknown_track, _negative_topic, _short_ends])
 def test_an_inconsistent_index_is_ignored_even_with_a_matching_checksum(
     bank_dir: Path, tmp_path: Path, edit: Callable[[list[bytes]], None]
 ) -> None:

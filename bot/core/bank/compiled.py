@@ -140,10 +140,10 @@ def _column(
     if not all(type(v) is str for v in table):
         raise ValueError(f"its {name} table holds a non-string")
     values = [kinds[v] for v in table] if kinds is not None else list(table)
-    column = [values[i] for i in index[name]]  # an index out of range raises IndexError
-    if len(column) != count:
-        raise ValueError(f"its {name} column does not have one value per question")
-    return column
+    positions: list[int] = index[name]
+    if len(positions) != count or (positions and min(positions) < 0):
+        raise ValueError(f"its {name} column does not have one table position per question")
+    return [values[i] for i in positions]  # a position past the table raises IndexError
 
 
 def _index(questions: tuple[Question, ...], ends: list[int]) -> dict[str, Any]:
