@@ -228,7 +228,7 @@ def test_history_show_pages_a_long_scorecard(tmp_path: Path) -> None:
 
 
 async def test_a_time_out_already_waiting_when_the_editor_opens(tmp_path: Path) -> None:
-    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.application import create_app_session, get_app_or_none
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
@@ -258,7 +258,15 @@ async def test_a_time_out_already_waiting_when_the_editor_opens(tmp_path: Path) 
                 return view.current is not None and view.current.position == 1
 
             await _until(on_second, "the second question")
-            await asyncio.sleep(0.2)
+
+            async def editing_the_second() -> bool:
+                # Told of the time-out, then an editor open: the one for question 2. Typing
+                # before it opens would go to no prompt (a fixed pause was flaky under load).
+                app = get_app_or_none()
+                told = "Time is up for question 1 of 2" in out.getvalue()
+                return told and app is not None and app.is_running
+
+            await _until(editing_the_second, "the editor on the second question")
             keys.send_text("late answer\r:end\r\x04")
             card = await asyncio.wait_for(task, 10)
     assert [i.answer_text for i in card.items] == ["", "late answer"]
