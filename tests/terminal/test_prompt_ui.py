@@ -34,7 +34,7 @@ async def _until(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 
 async def test_a_time_out_drops_the_half_typed_line(tmp_path: Path) -> None:
-    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.application import create_app_session, get_app_or_none
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
@@ -68,7 +68,12 @@ async def test_a_time_out_drops_the_half_typed_line(tmp_path: Path) -> None:
             keys.send_text("first line\r")
             await _until(lambda: _eq(answer(0), "first line"), "the first line")
             keys.send_text("half typed")
-            await asyncio.sleep(0.2)
+
+            async def in_the_editor() -> bool:  # typed, not only sent (no fixed pause)
+                app = get_app_or_none()
+                return app is not None and app.current_buffer.text == "half typed"
+
+            await _until(in_the_editor, "the half-typed line in the editor")
             clock.advance(minutes=10)  # the first question times out mid-line
             await _until(on_second, "the second question")
             keys.send_text("second answer\r")
