@@ -70,6 +70,11 @@ class _Scorer:
         """Occurrences as written: enough to see lists of terms and sentences that add a term."""
         found = self._exact.get(id(pattern))
         if found is None:
+            # Most patterns are absent: a key that is no substring of the answer's keys run
+            # together cannot match, and saying so here costs no lookup machinery.
+            if pattern.key not in self.index.joined:
+                found = self._exact[id(pattern)] = []
+                return found
             found = self._exact[id(pattern)] = self.index.find_exact(pattern)
             self.all_spans.extend(found)
         return found
