@@ -90,22 +90,24 @@ class AnswerIndex:
         self.sentence_count = tokens.sentence_count
         by_key: dict[str, list[int]] = defaultdict(list)
         by_initial: dict[str, set[str]] = defaultdict(set)
+        # numbers_before[i]: number tokens among tokens[:i], so a span without numbers is known
+        # without walking it (most patterns hold no number).
+        numbers_before = [0]
+        count = 0
         for i, token in enumerate(self.tokens):
             by_key[token.key].append(i)
-            if token.kind == WORD and len(token.text) >= FUZZY_MIN_LETTERS:
-                by_initial[token.text[0]].add(token.text)
+            kind = token.kind
+            if kind == WORD:
+                if len(token.text) >= FUZZY_MIN_LETTERS:
+                    by_initial[token.text[0]].add(token.text)
+            elif kind == NUMBER:
+                count += 1
+            numbers_before.append(count)
         self._by_key = dict(by_key)
+        self._numbers_before = numbers_before
         # Every key run together: a pattern whose key is not a substring cannot match exactly,
         # and `in` on a str is far cheaper than walking the pattern's prefixes.
         self.joined = "".join(t.key for t in self.tokens)
-        # numbers_before[i]: number tokens among tokens[:i], so a span without numbers is known
-        # without walking it (most patterns hold no number).
-        count = 0
-        numbers_before = [0]
-        for token in self.tokens:
-            count += token.kind == NUMBER
-            numbers_before.append(count)
-        self._numbers_before = numbers_before
         self._by_initial = dict(by_initial)
         self._near: dict[str, frozenset[str]] = {}
         self._strict = False
