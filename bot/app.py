@@ -6,23 +6,29 @@ on the same database.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.ai import AIInterviewer
 from bot.config import Settings
 from bot.core.bank import QuestionBank, bundled_bank_path
 from bot.core.bank.compiled import load_bank_cached
 from bot.core.bank_registry import BankRegistry
 from bot.core.clock import Clock, SystemClock
+from bot.core.follow_ups import FollowUpSources, OnlyDeterministic
 from bot.features.config.service import GuildSettingsService
-from bot.features.interviews.ai_follow_ups import InterviewerFollowUps
-from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.scheduler import Scheduler
 from bot.storage.database import Database
+
+if TYPE_CHECKING:
+    # The AI interviewer's modules (and the openai client) are imported only when an LLM is
+    # configured or asked for, or when something uses ``App.ai_marking``: a plain start does not
+    # pay for them.
+    from bot.features.interviews.ai_marking import AIMarking
 
 BANK_CACHE_DIR = "cache"
 
@@ -40,8 +46,23 @@ class App:
     scheduler: Scheduler
     interviews: InterviewService
     guild_settings: GuildSettingsService
-    ai_marking: AIMarking
+    # None until first used when no LLM is configured (see ``ai_marking``).
+    _ai_marking: AIMarking | None = None
     scheduler_started: bool = False
+
+    @property
+    def ai_marking(self) -> AIMarking:
+        """The AI marking service; with no LLM configured it is built, off, on first use."""
+        if self._ai_marking is None:
+            from bot.ai import AIInterviewer
+            from bot.features.interviews.ai_marking import AIMarking
+
+            self._ai_marking = AIMarking(self.db, self.banks, self.clock, AIInterviewer())
+        return self._ai_marking
+
+    async def close_ai(self) -> None:
+        if self._ai_marking is not None:
+            await self._ai_marking.interviewer.close()
 
     async def start_scheduler(self) -> None:
         if not self.scheduler_started:
@@ -87,29 +108,33 @@ async def open_app(
         await db.check_writable()
         clock = clock or SystemClock()
         scheduler = Scheduler(db, clock, scope)
-        # Off (no client, nothing sent anywhere) unless LLM_BASE_URL is set.
-        interviewer = AIInterviewer.from_env()
         guild_settings = GuildSettingsService(db, clock)
-        ai_marking = AIMarking(db, banks, clock, interviewer)
-        # Follow-ups by the AI interviewer only in sessions it is on for (see ai_follow_ups).
-        follow_ups = InterviewerFollowUps(ai_marking, guild_settings, local=local_ai)
+        ai_marking: AIMarking | None = None
+        follow_ups: FollowUpSources = OnlyDeterministic()
+        if local_ai or ai_configured():
+            from bot.ai import AIInterviewer
+            from bot.features.interviews.ai_follow_ups import InterviewerFollowUps
+            from bot.features.interviews.ai_marking import AIMarking
+
+            ai_marking = AIMarking(db, banks, clock, AIInterviewer.from_env())
+            # Follow-ups by the AI interviewer only in sessions it is on for (ai_follow_ups).
+            follow_ups = InterviewerFollowUps(ai_marking, guild_settings, local=local_ai)
+        # Else the AI is off everywhere: InterviewerFollowUps would pick the bank's follow-ups
+        # for every session, as OnlyDeterministic does, without importing the AI modules.
         interviews = InterviewService(db, banks, clock, scheduler, rng=rng, follow_ups=follow_ups)
-        app = App(
-            settings,
-            db,
-            banks,
-            clock,
-            scheduler,
-            interviews,
-            guild_settings,
-            ai_marking,
-        )
+        app = App(settings, db, banks, clock, scheduler, interviews, guild_settings, ai_marking)
         if start_scheduler:  # else the caller registers its handlers first, then starts it
             await app.start_scheduler()
         try:
             yield app
         finally:
             await scheduler.stop()
-            await interviewer.close()
+            await app.close_ai()
     finally:
         await db.dispose()
+
+
+def ai_configured() -> bool:
+    """Whether ``AIInterviewer.from_env`` would be anything but off: ``LLM_BASE_URL`` is set (it
+    is then on, or says why it cannot be, e.g. the ``ai`` extra is missing)."""
+    return bool(os.environ.get("LLM_BASE_URL", "").strip())

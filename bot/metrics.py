@@ -18,7 +18,9 @@ when ``METRICS_PORT`` is set. Names:
 within two seconds, 503 otherwise (the body says which), for container orchestrators.
 
 This module imports neither Discord nor a feature: the guard, the scheduler and the client
-call into it; the process wires the health checks in (``bot.cli.run``).
+call into it; the process wires the health checks in (``bot.cli.run``). ``prometheus_client``
+itself is imported at the first event counted (or scrape), not by importing this module: the
+terminal imports the scheduler on every start and most runs count nothing.
 """
 
 from __future__ import annotations
@@ -27,14 +29,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
-
 if TYPE_CHECKING:
     from aiohttp import web
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -52,46 +53,107 @@ class DueJob(Protocol):
     def due_at(self) -> datetime: ...
 
 
-class Metrics:
-    """One process's metrics, in their own registry (tests may build their own)."""
+@dataclass(frozen=True, slots=True)
+class _Instruments:
+    registry: CollectorRegistry
+    interactions: Counter
+    interaction_seconds: Histogram
+    scheduler_lag: Histogram
+    job_failures: Counter
+    database_errors: Counter
+    open_interviews: Gauge
+    gateway_connected: Gauge
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.interactions = Counter(
+
+def _instruments(registry: CollectorRegistry | None) -> _Instruments:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+    r = registry or CollectorRegistry(auto_describe=True)
+    return _Instruments(
+        registry=r,
+        interactions=Counter(
             "mlmock_interactions",
             "Interactions handled, by command and outcome",
             ["command", "outcome"],
             registry=r,
-        )
-        self.interaction_seconds = Histogram(
+        ),
+        interaction_seconds=Histogram(
             "mlmock_interaction_duration_seconds",
             "From receiving an interaction to its handler finishing",
             ["command"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
-        )
-        self.scheduler_lag = Histogram(
+        ),
+        scheduler_lag=Histogram(
             "mlmock_scheduler_lag_seconds",
             "How late due jobs were claimed",
             ["kind"],
             buckets=_LAG_BUCKETS,
             registry=r,
-        )
-        self.job_failures = Counter(
+        ),
+        job_failures=Counter(
             "mlmock_scheduler_job_failures", "Scheduled job handler failures", ["kind"], registry=r
-        )
-        self.database_errors = Counter(
+        ),
+        database_errors=Counter(
             "mlmock_database_errors", "Database errors by exception class", ["error"], registry=r
-        )
-        self.open_interviews = Gauge(
+        ),
+        open_interviews=Gauge(
             "mlmock_open_interviews", "Interview sessions active or paused", registry=r
-        )
-        self.gateway_connected = Gauge(
+        ),
+        gateway_connected=Gauge(
             "mlmock_gateway_connected",
             "1 when every shard of this process is connected",
             registry=r,
-        )
+        ),
+    )
+
+
+class Metrics:
+    """One process's metrics, in their own registry (tests may build their own).
+
+    The instruments (and ``prometheus_client``) are built on first use."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self._registry = registry
+        self._built: _Instruments | None = None
+
+    @property
+    def _i(self) -> _Instruments:
+        if self._built is None:
+            self._built = _instruments(self._registry)
+        return self._built
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        return self._i.registry
+
+    @property
+    def interactions(self) -> Counter:
+        return self._i.interactions
+
+    @property
+    def interaction_seconds(self) -> Histogram:
+        return self._i.interaction_seconds
+
+    @property
+    def scheduler_lag(self) -> Histogram:
+        return self._i.scheduler_lag
+
+    @property
+    def job_failures(self) -> Counter:
+        return self._i.job_failures
+
+    @property
+    def database_errors(self) -> Counter:
+        return self._i.database_errors
+
+    @property
+    def open_interviews(self) -> Gauge:
+        return self._i.open_interviews
+
+    @property
+    def gateway_connected(self) -> Gauge:
+        return self._i.gateway_connected
 
     # -- hooks (cheap, never raise into the caller) ------------------------------------------
     def interaction_handled(self, command: str, seconds: float, *, ok: bool) -> None:
@@ -187,6 +249,8 @@ class OpsServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         from aiohttp import web
+        from prometheus_client import generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
         self.metrics.gateway_connected.set(1 if self._gateway_connected() else 0)
         if self._open_interviews is not None:

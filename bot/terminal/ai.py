@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from bot.ai import AIInterviewer
 from bot.core.ai_marks import ItemMark, SessionMarks
 from bot.core.questions import Track
 from bot.core.session import ItemView
+
+if TYPE_CHECKING:  # the AI modules are imported by the runs that use them, not by every start
+    from bot.ai import AIInterviewer
 
 CLARIFY = "clarify"
 MAX_QUESTION_CHARS = 500
@@ -50,9 +53,12 @@ def describe(interviewer: AIInterviewer) -> str:
 
 
 class ClarifyChat:
-    """The clarify-phase conversation of one session, kept in memory per item."""
+    """The clarify-phase conversation of one session, kept in memory per item.
 
-    def __init__(self, interviewer: AIInterviewer) -> None:
+    ``interviewer`` None: the AI interviewer is off (no ``--ai``); one that is off is built at
+    the first ``:ask``, so a run that never asks does not import the AI modules."""
+
+    def __init__(self, interviewer: AIInterviewer | None = None) -> None:
         self._interviewer = interviewer
         self._history: dict[int, list[tuple[str, str]]] = {}
 
@@ -68,6 +74,10 @@ class ClarifyChat:
         """The interviewer's reply and the "AI unavailable" flag ("" when none)."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         history = self._history.setdefault(item.position, [])
+        if self._interviewer is None:
+            from bot.ai import AIInterviewer
+
+            self._interviewer = AIInterviewer()  # off: replies from the scenario's sentences
         reply = await self._interviewer.answer_clarifying_question(
             item.question, history[-MAX_HISTORY:], question
         )

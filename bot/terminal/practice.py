@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from bot.ai import AIInterviewer
 from bot.core.questions import Track
 from bot.core.session import ItemStatus, ItemView, Scorecard, SessionView
-from bot.features.interviews.ai_marking import AIMarking
 from bot.features.interviews.service import InterviewService
 from bot.features.interviews.types import (
     Advance,
@@ -56,6 +54,9 @@ from bot.terminal.render import (
     score_label,
 )
 
+if TYPE_CHECKING:  # imported by the runs that use the AI (--ai), not by every start
+    from bot.features.interviews.ai_marking import AIMarking
+
 __all__ = ["PracticeSession", "Queue", "StdinLines", "TerminalInput"]
 
 
@@ -83,7 +84,7 @@ class PracticeSession:
         # ``ai`` is None unless --ai: then nothing is sent anywhere, and :ask answers from the
         # scenario's own sentences.
         self._ai = ai
-        self._clarify = ClarifyChat(ai.interviewer if ai is not None else AIInterviewer())
+        self._clarify = ClarifyChat(ai.interviewer if ai is not None else None)
         service.subscribe(self._on_event)
 
     async def _on_event(self, event: Event) -> None:

@@ -215,6 +215,7 @@ def test_main_prints_both_tables_and_writes_json(
         "missed (scored 1-2)",
         "capped (any reason)",
         "answers/s (best pass)",
+        "answers/s (CPU time)",
         "p50 ms,",
         "p99 ms,",
     ]
@@ -252,7 +253,7 @@ def test_main_prints_both_tables_and_writes_json(
     assert set(figures["scorers"]) == {"new", "legacy"}
     for scorer in figures["scorers"].values():
         assert {"qwk", "spearman", "gamed", "missed", "answers_per_s", "latency"} <= set(scorer)
-        assert scorer["answers_per_s"] > 0
+        assert scorer["answers_per_s"] > 0 and scorer["answers_per_cpu_s"] > 0
         assert set(scorer["latency"]) == {"p50_ms", "p99_ms"}
     assert figures["per_kind"]["stuffed"]["n"] == 2
     assert figures["per_kind"]["all"]["n"] == valid

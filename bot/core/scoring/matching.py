@@ -90,14 +90,24 @@ class AnswerIndex:
         self.sentence_count = tokens.sentence_count
         by_key: dict[str, list[int]] = defaultdict(list)
         by_initial: dict[str, set[str]] = defaultdict(set)
+        # numbers_before[i]: number tokens among tokens[:i], so a span without numbers is known
+        # without walking it (most patterns hold no number).
+        numbers_before = [0]
+        count = 0
         for i, token in enumerate(self.tokens):
             by_key[token.key].append(i)
-            if token.kind == WORD and len(token.text) >= FUZZY_MIN_LETTERS:
-                by_initial[token.text[0]].add(token.text)
+            kind = token.kind
+            if kind == WORD:
+                if len(token.text) >= FUZZY_MIN_LETTERS:
+                    by_initial[token.text[0]].add(token.text)
+            elif kind == NUMBER:
+                count += 1
+            numbers_before.append(count)
         self._by_key = dict(by_key)
+        self._numbers_before = numbers_before
         # Every key run together: a pattern whose key is not a substring cannot match exactly,
         # and `in` on a str is far cheaper than walking the pattern's prefixes.
-        self._joined = "".join(t.key for t in self.tokens)
+        self.joined = "".join(t.key for t in self.tokens)
         self._by_initial = dict(by_initial)
         self._near: dict[str, frozenset[str]] = {}
         self._strict = False
@@ -134,7 +144,7 @@ class AnswerIndex:
 
     def _exact(self, pattern: Pattern) -> Iterator[Span]:
         key, tokens, n = pattern.key, self.tokens, len(self.tokens)
-        if key not in self._joined:
+        if key not in self.joined:
             return
         seen: set[int] = set()
         by_key = self._by_key
@@ -160,6 +170,8 @@ class AnswerIndex:
                     yield start, end
 
     def _numbers_agree(self, pattern: Pattern, start: int, end: int) -> bool:
+        if not pattern.quantities:  # then the span must hold no number, in both modes
+            return self._numbers_before[end] == self._numbers_before[start]
         found = [t.quantity for t in self.tokens[start:end] if t.kind == NUMBER]
         if self._strict:
             return [a.value if a else None for a in found] == [c.value for c in pattern.quantities]

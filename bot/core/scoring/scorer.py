@@ -55,22 +55,29 @@ class _Scorer:
         self.index = AnswerIndex.build(answer)
         self.tokens: tuple[Token, ...] = self.index.tokens
         self.all_spans: list[Span] = []
-        self._found: dict[int, list[Span]] = {}  # by id: patterns are interned by compile_cue
-        self._exact: dict[int, list[Span]] = {}
+        # Keyed by the pattern itself: patterns are interned by compile_cue and hash and compare
+        # by identity (eq=False), so this is a lookup by id without calling id().
+        self._found: dict[Pattern, list[Span]] = {}
+        self._exact: dict[Pattern, list[Span]] = {}
 
     def spans(self, pattern: Pattern) -> list[Span]:
         """Every occurrence, typos and slipped-in words forgiven."""
-        found = self._found.get(id(pattern))
+        found = self._found.get(pattern)
         if found is None:
             found = self.exact_spans(pattern) or self.index.find_forgiving(pattern)
-            self._found[id(pattern)] = found
+            self._found[pattern] = found
         return found
 
     def exact_spans(self, pattern: Pattern) -> list[Span]:
         """Occurrences as written: enough to see lists of terms and sentences that add a term."""
-        found = self._exact.get(id(pattern))
+        found = self._exact.get(pattern)
         if found is None:
-            found = self._exact[id(pattern)] = self.index.find_exact(pattern)
+            # Most patterns are absent: a key that is no substring of the answer's keys run
+            # together cannot match, and saying so here costs no lookup machinery.
+            if pattern.key not in self.index.joined:
+                found = self._exact[pattern] = []
+                return found
+            found = self._exact[pattern] = self.index.find_exact(pattern)
             self.all_spans.extend(found)
         return found
 

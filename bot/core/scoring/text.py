@@ -163,12 +163,29 @@ def _compact_maths(text: str) -> str:
     return re.sub(r"[\s()]+", "", text).replace("theta", "o").replace("omega", "o")
 
 
+_new_token = tuple.__new__  # Token(...) without the NamedTuple's Python-level __new__
+
+
 def tokenize(text: str) -> Tokens:
     folded, offsets = fold(text)
     tokens: list[Token] = []
+    append = tokens.append
     sentence = clause = 0
     for m in _TOKEN.finditer(folded):
         kind = m.lastgroup
+        if kind == "word":  # by far the most common: tested first (the kinds are exclusive)
+            start, end = m.span()
+            if offsets is not None:
+                start, end = offsets[start], offsets[end - 1] + 1
+            raw = m.group()
+            boundary = raw in CLAUSE_WORDS
+            if boundary:
+                clause += 1
+            key = word_key(raw)
+            append(_new_token(Token, (WORD, raw, key, start, end, sentence, clause, None)))
+            if boundary:
+                clause += 1
+            continue
         if kind == "sent":
             if tokens and tokens[-1].sentence == sentence:
                 sentence += 1
@@ -183,13 +200,7 @@ def tokenize(text: str) -> Tokens:
         if offsets is not None:
             start, end = offsets[start], offsets[end - 1] + 1
         raw = m.group()
-        if kind == "word":
-            if raw in CLAUSE_WORDS:
-                clause += 1
-            tokens.append(Token(WORD, raw, word_key(raw), start, end, sentence, clause))
-            if raw in CLAUSE_WORDS:
-                clause += 1
-        elif kind in ("num", "frac"):
+        if kind in ("num", "frac"):
             if raw.startswith("-") and m.start() and folded[m.start() - 1] in "%)]":
                 raw, start = raw[1:], start + 1  # "82.6%-85.4%" is a range, not a negative
             tokens.extend(_number_tokens(raw, start, end, sentence, clause))
