@@ -251,6 +251,7 @@ async def test_status_and_end_commands(
         and f"<#{thread.id}>" in status.content
         and ":R>" in status.content
     )
+    assert status.embeds[0]["title"] == "Question 1 of 4"  # with its buttons (next test)
     end = await fake_discord.slash(world.bob, world.general, "interview", subcommand="end")
     assert "scorecard is in" in (await end.final_message()).content
     card = await fake_discord.wait_for_message(
@@ -261,6 +262,33 @@ async def test_status_and_end_commands(
     assert "Ended early" in card.embeds[0]["description"]
     assert "not reached" in card.embeds[0]["fields"][0]["name"]  # nothing was written
     assert reference_count(fake_discord, thread) == 0
+
+
+async def test_status_brings_the_question_and_its_buttons(
+    fake_discord: FakeDiscord, world: DefaultWorld, running: Running
+) -> None:
+    """A member whose thread or question message is out of reach goes on from /interview
+    status: its reply (only for them) holds the question with working buttons."""
+    app, _ = running
+    _thread, first = await start_interview(fake_discord, world)
+    status = await (
+        await fake_discord.slash(world.bob, world.general, "interview", subcommand="status")
+    ).final_message()
+    assert status.ephemeral and cid(status, "next") == cid(first, "next")
+    opened = await fake_discord.click(world.bob, status, cid(status, "answer"))
+    modal = (await opened.response()).data
+    saved = await fake_discord.submit_modal(
+        world.bob, world.general, modal["custom_id"], {"answer": ANSWER}
+    )
+    assert (await saved.final_message()).content.startswith("Saved")
+    await (await fake_discord.click(world.bob, status, cid(status, "next"))).response()
+    second = await fake_discord.wait_for_message(
+        lambda m: bool(m.embeds) and m.embeds[0]["title"] == "Question 2 of 4"
+    )
+    assert second.ephemeral  # answered from the channel: the reply is only the member's
+    session_id = int(cid(first, "next").split(":")[3])
+    card = await app.interviews.scorecard(session_id)
+    assert ANSWER in card.items[0].answer_text
 
 
 async def test_complete_short_interview_to_scorecard_and_self_assessment(

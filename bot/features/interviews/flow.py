@@ -263,7 +263,21 @@ class InterviewFlow:
         if session.mode != "solo":
             await reply(interaction, _not_solo(session))
             return
-        await reply(interaction, render.status_text(session.current, session.channel_id))
+        # The question comes with its buttons: a member whose thread or message is out of
+        # reach (or whose time-out post Discord refused) can go on from here.
+        item = session.current
+        await interaction.response.send_message(
+            render.status_text(item, session.channel_id),
+            embed=render.question_embed(item),
+            view=question_view(
+                item.session_id,
+                item.position,
+                clarify=is_clarify(item),
+                follow_up=bool(item.follow_up),
+                scenario=item.phase is not None,
+            ),
+            ephemeral=True,
+        )
 
     @guarded
     async def end(self, interaction: discord.Interaction[Any]) -> None:
