@@ -66,6 +66,7 @@ CONCURRENCY = 32  # handlers running at once in one process
 # live to fire) or whose lease ran out are seen without a poke from this process.
 LOOK_EVERY = timedelta(seconds=15)
 RELEASE_ON_STOP_SECONDS = 2.0
+KEYS_PER_STATEMENT = 1000  # keys in one IN list (PostgreSQL allows 32,767 parameters)
 # On stop the loop is asked to end and given this long to finish the transaction it is in;
 # cancelling it mid-statement would leave SQLite's write lock with a half-closed connection.
 LOOP_STOP_SECONDS = 5.0
@@ -280,13 +281,16 @@ class Scheduler:
             await s.execute(_upsert(self._db.engine.dialect.name), rows)
             return
         insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ScheduledJob).values(rows)
+        stmt = insert(ScheduledJob.__table__)  # type: ignore[arg-type]  # a Table, typed FromClause
+        # The rows go as parameters (executemany, sent in batches), never as one VALUES list:
+        # ten thousand daily schedules are 100,000 parameters, past PostgreSQL's 32,767.
         await s.execute(  # the lease condition holds "now": this one is built per call
             stmt.on_conflict_do_update(
                 index_elements=["kind", "key"],
                 set_={name: getattr(stmt.excluded, name) for name in _MOVED},
                 where=self.unleased(),
-            )
+            ),
+            rows,
         )
 
     async def jobs_in(self, s: AsyncSession, kind: str) -> dict[str, tuple[Any, bool]]:
@@ -299,12 +303,21 @@ class Scheduler:
         return {key: (payload, bool(leased)) for key, payload, leased in found.all()}
 
     async def cancel_unleased_in(self, s: AsyncSession, kind: str, keep: Iterable[str]) -> None:
-        """Delete this scope's jobs of ``kind`` not in ``keep`` that no live lease holds."""
-        keep = list(keep)
+        """Delete this scope's jobs of ``kind`` not in ``keep`` that no live lease holds.
+
+        The keys to delete are found here and deleted a page at a time: ``NOT IN`` over every
+        key to keep would put one parameter per schedule in one statement (PostgreSQL takes
+        at most 32,767)."""
         which = (ScheduledJob.scope == self._scope) & (ScheduledJob.kind == kind)
-        if keep:
-            which = which & ScheduledJob.key.not_in(keep)
-        await s.execute(delete(ScheduledJob).where(which, self.unleased()))
+        found = await s.scalars(select(ScheduledJob.key).where(which, self.unleased()))
+        stale = sorted(set(found.all()) - set(keep))
+        for start in range(0, len(stale), KEYS_PER_STATEMENT):
+            page = stale[start : start + KEYS_PER_STATEMENT]
+            await s.execute(
+                delete(ScheduledJob)
+                .where(which, ScheduledJob.key.in_(page), self.unleased())
+                .execution_options(synchronize_session=False)
+            )
 
     def unleased(self) -> ColumnElement[bool]:
         """Jobs no process holds under a live lease (never claimed, released, or expired)."""

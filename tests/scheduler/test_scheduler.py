@@ -302,3 +302,22 @@ async def test_a_poke_naming_a_later_due_time_opens_no_transaction_yet_the_job_f
         assert claims == plain + 1
     finally:
         await scheduler.stop()
+
+
+async def test_ten_thousand_schedules_are_written_and_pruned_within_the_drivers_limits(
+    db: Database, clock: FakeClock
+) -> None:
+    """A start writes one job per daily schedule: 10,000 schedules used to be one statement
+    of 100,000 parameters (PostgreSQL allows 32,767, and the bot did not start) and a
+    ``NOT IN`` with one parameter per schedule to keep."""
+    scheduler = Scheduler(db, clock, "discord")
+    due = clock.now() + timedelta(hours=1)
+    jobs = [Due("daily.slot", f"guild:{n}", due, {"day": "2026-01-05"}) for n in range(10_000)]
+    async with db.transaction() as s:
+        await scheduler.schedule_in(s, jobs, keep_leased=True)
+    async with db.transaction() as s:  # a second start keeps 7,500 and drops 2,500
+        await scheduler.schedule_in(s, jobs[:7_500], keep_leased=True)
+        await scheduler.cancel_unleased_in(s, "daily.slot", [j.key for j in jobs[:7_500]])
+    async with db.reading() as s:
+        keys = set((await s.scalars(select(ScheduledJob.key))).all())
+    assert keys == {j.key for j in jobs[:7_500]}
