@@ -321,3 +321,28 @@ async def test_ten_thousand_schedules_are_written_and_pruned_within_the_drivers_
     async with db.reading() as s:
         keys = set((await s.scalars(select(ScheduledJob.key))).all())
     assert keys == {j.key for j in jobs[:7_500]}
+
+
+async def test_a_claim_takes_no_more_than_the_batch_allows(db: Database, clock: FakeClock) -> None:
+    """Thousands of jobs due at once reach a batch handler a batch at a time (PostgreSQL used
+    to re-run the claim's LIMIT subquery while updating and hand over nearly all of them)."""
+    sizes: list[int] = []
+
+    async def handler(jobs: list[Job]) -> None:
+        sizes.append(len(jobs))
+
+    scheduler = Scheduler(db, clock, "discord", batch_size=200)
+    scheduler.handle_batch("daily.slot", handler)
+    jobs = [Due("daily.slot", f"guild:{n}", clock.now()) for n in range(6_000)]
+    async with db.transaction() as s:
+        await scheduler.schedule_in(s, jobs)
+    await scheduler.start()
+    try:
+        for _ in range(600):
+            if sum(sizes) >= len(jobs):
+                break
+            await asyncio.sleep(0.05)
+        await scheduler.settled()
+    finally:
+        await scheduler.stop()
+    assert sum(sizes) == len(jobs) and max(sizes) <= 200, sizes
