@@ -269,13 +269,7 @@ class InterviewFlow:
         await interaction.response.send_message(
             render.status_text(item, session.channel_id),
             embed=render.question_embed(item),
-            view=question_view(
-                item.session_id,
-                item.position,
-                clarify=is_clarify(item),
-                follow_up=bool(item.follow_up),
-                scenario=item.phase is not None,
-            ),
+            view=_buttons(item),
             ephemeral=True,
         )
 
@@ -530,13 +524,7 @@ class InterviewFlow:
         await target.send(
             content,
             embed=render.question_embed(item),
-            view=question_view(
-                item.session_id,
-                item.position,
-                clarify=is_clarify(item),
-                follow_up=bool(item.follow_up),
-                scenario=item.phase is not None,
-            ),
+            view=_buttons(item),
             **kwargs,
         )
 
@@ -626,3 +614,15 @@ def _link(session: SessionView) -> str:
 
 def _where(channel: discord.Thread | discord.DMChannel) -> str:
     return channel.mention if isinstance(channel, discord.Thread) else "your DMs"
+
+
+def _buttons(item: ItemView) -> discord.ui.View:
+    """The item's buttons, as on its own message (Ask in a clarify phase, Scenario in a phase,
+    Skip follow-up on a follow-up)."""
+    return question_view(
+        item.session_id,
+        item.position,
+        clarify=is_clarify(item),
+        follow_up=bool(item.follow_up),
+        scenario=item.phase is not None,
+    )
