@@ -20,6 +20,9 @@ ITEMS = [
     for q in QUESTIONS
     for phase in (q.phases or (None,))
 ]
+# A system-design question with a whole-question rubric is also scored on it, against its
+# whole reference answer: that is how the daily question scores a one-text answer.
+WHOLE = [pytest.param(q, id=q.id) for q in QUESTIONS if q.phases and q.rubric]
 
 
 def test_the_bank_is_not_empty() -> None:
@@ -29,6 +32,14 @@ def test_the_bank_is_not_empty() -> None:
 @pytest.mark.parametrize(("question", "phase"), ITEMS)
 def test_reference_answer_scores_strong_hire(question: Question, phase: str | None) -> None:
     result = score_for(question, reference_for(question, phase), phase=phase)
+    assert result.score == Score.STRONG_HIRE, (result.missed, result.caps)
+
+
+@pytest.mark.parametrize("question", WHOLE)
+def test_a_whole_reference_answer_scores_strong_hire_on_the_whole_rubric(
+    question: Question,
+) -> None:
+    result = score_for(question, question.reference_answer)
     assert result.score == Score.STRONG_HIRE, (result.missed, result.caps)
 
 
